@@ -1,0 +1,104 @@
+package core
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// AuditEvent records one state change or admin action. Events form a hash
+// chain: each carries the SHA-256 of the previous event, so altering or
+// removing one breaks the chain at that point.
+type AuditEvent struct {
+	Seq           int64         `json:"seq"`
+	Time          time.Time     `json:"time"`
+	Actor         string        `json:"actor"`
+	Action        string        `json:"action"`
+	Principal     string        `json:"principal,omitempty"`
+	Role          string        `json:"role,omitempty"`
+	RequestID     string        `json:"request_id,omitempty"`
+	Duration      time.Duration `json:"duration,omitempty"`
+	Justification string        `json:"justification,omitempty"`
+	Ticket        string        `json:"ticket,omitempty"`
+	Decision      string        `json:"decision,omitempty"`
+	Reason        string        `json:"reason,omitempty"`
+	Source        string        `json:"source,omitempty"`
+	PrevHash      string        `json:"prev_hash"`
+	Hash          string        `json:"hash"`
+}
+
+// AuditHead is the newest event's sequence number and hash, kept apart from
+// the events so that removing the newest events is detected too.
+type AuditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// ComputeHash returns the SHA-256 over the event's canonical JSON encoding
+// with Hash left empty (PrevHash included).
+func (e AuditEvent) ComputeHash() string {
+	e.Hash = ""
+	e.Time = e.Time.UTC()
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(fmt.Sprintf("audit: marshal event: %v", err)) // a struct of plain fields always marshals
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Chain sets e's sequence number, previous hash and hash so that it follows head.
+// Stores call it when they append.
+func Chain(head AuditHead, e AuditEvent) AuditEvent {
+	e.Seq = head.Seq + 1
+	e.PrevHash = head.Hash
+	e.Time = e.Time.UTC()
+	e.Hash = e.ComputeHash()
+	return e
+}
+
+// VerifyAudit checks the hash chain of events (in append order) against head.
+// It returns nil when intact and otherwise an error naming the first broken event.
+func VerifyAudit(events []AuditEvent, head AuditHead) error {
+	var prev AuditHead
+	for _, e := range events {
+		switch {
+		case e.Seq != prev.Seq+1:
+			return fmt.Errorf("audit event %d: expected sequence %d: an event was removed before it", e.Seq, prev.Seq+1)
+		case e.PrevHash != prev.Hash:
+			return fmt.Errorf("audit event %d: previous hash does not match event %d: the chain is broken", e.Seq, prev.Seq)
+		case e.ComputeHash() != e.Hash:
+			return fmt.Errorf("audit event %d: content does not match its hash: the event was altered", e.Seq)
+		}
+		prev = AuditHead{Seq: e.Seq, Hash: e.Hash}
+	}
+	if prev != head {
+		return fmt.Errorf("audit event %d: the log ends at %d but the recorded head is %d: events were removed from the end", prev.Seq+1, prev.Seq, head.Seq)
+	}
+	return nil
+}
+
+// AuditFilter selects events for export. Zero fields match everything.
+type AuditFilter struct {
+	Since     time.Time
+	Until     time.Time
+	Principal string
+	Role      string
+}
+
+// Match reports whether e passes the filter. Since is inclusive, Until exclusive.
+func (f AuditFilter) Match(e AuditEvent) bool {
+	switch {
+	case !f.Since.IsZero() && e.Time.Before(f.Since):
+		return false
+	case !f.Until.IsZero() && !e.Time.Before(f.Until):
+		return false
+	case f.Principal != "" && e.Principal != f.Principal:
+		return false
+	case f.Role != "" && e.Role != f.Role:
+		return false
+	}
+	return true
+}

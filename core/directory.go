@@ -1,0 +1,102 @@
+package core
+
+import "sort"
+
+// Directory is the configured world: principals, groups and roles, and which
+// roles administer elevate itself. It is built from the config file and is
+// read-only once the service runs.
+type Directory struct {
+	Principals map[string]*Principal
+	Groups     map[string]*Group
+	Roles      map[string]*Role
+	AdminRole  string // holders may manage assignments
+	ReaderRole string // holders may view who-has-access and the audit trail
+}
+
+// Principal returns the principal with id, or ENOTFOUND.
+func (d *Directory) Principal(id string) (*Principal, error) {
+	if p, ok := d.Principals[id]; ok {
+		return p, nil
+	}
+	return nil, Errorf(ENOTFOUND, "Unknown principal %q.", id)
+}
+
+// Role returns the role named name, or ENOTFOUND.
+func (d *Directory) Role(name string) (*Role, error) {
+	if r, ok := d.Roles[name]; ok {
+		return r, nil
+	}
+	return nil, Errorf(ENOTFOUND, "Unknown role %q.", name)
+}
+
+// PrincipalFor maps a platform user id to a principal, or returns ENOTFOUND
+// with a "not enrolled" message.
+func (d *Directory) PrincipalFor(platform, userID string) (*Principal, error) {
+	for _, p := range d.Principals {
+		if userID != "" && p.IDs[platform] == userID {
+			return p, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "You are not enrolled in elevate. Ask an admin to add your %s id (%s) to the config.", platform, userID)
+}
+
+// PrincipalByEmail maps an email address to a principal, or ENOTFOUND.
+func (d *Directory) PrincipalByEmail(email string) (*Principal, error) {
+	for _, p := range d.Principals {
+		if email != "" && p.Email == email {
+			return p, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "You are not enrolled in elevate.")
+}
+
+// RoleNames returns all role names, sorted.
+func (d *Directory) RoleNames() []string {
+	names := make([]string, 0, len(d.Roles))
+	for n := range d.Roles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// expand returns the distinct principals named directly or through groups, sorted.
+func (d *Directory) expand(ids, groups []string) []string {
+	set := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	for _, g := range groups {
+		if grp, ok := d.Groups[g]; ok {
+			for _, m := range grp.Members {
+				set[m] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Approvers returns who may decide on a request for role: the configured
+// approvers, plus the escalation approvers once escalated. The requester is
+// never among them.
+func (d *Directory) Approvers(role *Role, escalated bool, requester string) []string {
+	a := role.Policy.Approval
+	ids, groups := a.Approvers, a.ApproverGroups
+	if escalated {
+		ids = append(append([]string(nil), ids...), a.Escalation.Approvers...)
+		groups = append(append([]string(nil), groups...), a.Escalation.ApproverGroups...)
+	}
+	all := d.expand(ids, groups)
+	out := all[:0]
+	for _, id := range all {
+		if id != requester {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,60 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes that callers branch on. Each adapter maps them to replies in
+// one table; anything that is not an *Error is reported as EINTERNAL.
+const (
+	EINVALID   = "invalid"   // bad input: the message says what is wrong
+	ENOTFOUND  = "not_found" // no such role, principal, request or assignment
+	EFORBIDDEN = "forbidden" // the actor may not do this
+	ECONFLICT  = "conflict"  // the state changed: already decided, already active, last admin
+	ELOCKED    = "locked"    // MFA is locked after too many failures
+	EINTERNAL  = "internal"  // a bug or an unavailable dependency; details are logged only
+)
+
+// Error is a domain error with a code and a message that is safe to show to
+// the user who caused it.
+type Error struct {
+	Code    string
+	Message string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("elevate error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, "" for nil,
+// and EINTERNAL for any other error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of the first *Error in err's
+// chain, or a generic message for internal errors so that no detail leaks.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

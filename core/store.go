@@ -1,0 +1,122 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Store is where core keeps its state. Every implementation passes the
+// conformance suite in store/storetest. Reads of missing things return an
+// *Error with code ENOTFOUND; a failed compare-and-set returns ECONFLICT.
+type Store interface {
+	// Apply commits a Change atomically: either every part of it takes
+	// effect or none does. It returns ECONFLICT when an expectation fails
+	// (a request version, a slot holder, the holders revision, an MFA version).
+	Apply(ctx context.Context, c Change) error
+
+	// Request returns the request with the given id.
+	Request(ctx context.Context, id string) (*Request, error)
+	// OpenRequests returns every request whose state is not final.
+	OpenRequests(ctx context.Context) ([]*Request, error)
+
+	// Window returns the principal's live window for role. A window whose
+	// TTL has run out is gone: ENOTFOUND.
+	Window(ctx context.Context, principal, role string) (*Window, error)
+	// Windows returns every live window of role.
+	Windows(ctx context.Context, role string) ([]Window, error)
+
+	// Assignments returns every stored assignment and the holders revision,
+	// a counter that every change to assignments or windows increments.
+	Assignments(ctx context.Context) ([]Assignment, int64, error)
+
+	// MFA returns the principal's MFA record.
+	MFA(ctx context.Context, principal string) (*MFARecord, error)
+
+	// ClaimJobs atomically claims up to limit jobs due at or before now,
+	// leasing each until now+lease. A claimed job that is not completed
+	// before its lease ends comes due again for any claimer.
+	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Job, error)
+	// CompleteJob removes a claimed job, unless it was rescheduled or
+	// re-claimed since (its lease no longer matches), in which case it does nothing.
+	CompleteJob(ctx context.Context, j Job) error
+	// Jobs returns every scheduled job, due first.
+	Jobs(ctx context.Context) ([]Job, error)
+
+	// Audit returns every audit event in append order, and the head.
+	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
+
+	// Once reports whether key was not seen in the last ttl, and marks it seen.
+	// Adapters use it to de-duplicate retried deliveries.
+	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Change is a set of writes that a Store applies atomically.
+type Change struct {
+	// Requests are written if each stored version equals Expect
+	// (Expect 0: the request must not exist). The store sets Version = Expect+1.
+	Requests []RequestWrite
+	// Slots reserve a (principal, role) pair for one open request, so that
+	// a principal has at most one open request per role.
+	Slots []SlotWrite
+
+	// OpenWindows creates or replaces windows; each lives for TTL.
+	OpenWindows []WindowWrite
+	// CloseWindows deletes windows.
+	CloseWindows []WindowKey
+
+	// PutAssignments creates or replaces assignments by key.
+	PutAssignments []Assignment
+	// DeleteAssignments removes assignments by key.
+	DeleteAssignments []string
+	// HoldersRev, when non-nil, must equal the holders revision.
+	HoldersRev *int64
+
+	// MFA writes an MFA record if the stored version equals Expect.
+	MFA *MFAWrite
+
+	// Schedule adds jobs or moves them (same kind and ref) to a new due time.
+	Schedule []Job
+	// Unschedule removes jobs by ID.
+	Unschedule []string
+
+	// Audit events are appended in order; the store chains them (see Chain).
+	Audit []AuditEvent
+}
+
+// RequestWrite is a compare-and-set write of a request.
+type RequestWrite struct {
+	Request *Request
+	Expect  int64
+}
+
+// SlotWrite moves the open-request slot of (Principal, Role) from Expect to
+// Set; "" means free.
+type SlotWrite struct {
+	Principal string
+	Role      string
+	Expect    string
+	Set       string
+}
+
+// WindowWrite opens a window for TTL.
+type WindowWrite struct {
+	Window Window
+	TTL    time.Duration
+}
+
+// MFAWrite is a compare-and-set write of an MFA record (Expect 0: must not exist).
+type MFAWrite struct {
+	Record *MFARecord
+	Expect int64
+}
+
+// MFARecord is a principal's TOTP enrollment and its guard state.
+type MFARecord struct {
+	Principal   string    `json:"principal"`
+	Sealed      []byte    `json:"sealed"`    // the secret, AES-256-GCM sealed
+	Confirmed   bool      `json:"confirmed"` // a first code was accepted
+	LastStep    int64     `json:"last_step"` // newest accepted time step: codes at or before it are replays
+	Failures    int       `json:"failures"`  // consecutive wrong codes
+	LockedUntil time.Time `json:"locked_until,omitzero"`
+	Version     int64     `json:"version"`
+}
