@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/elevate-pim/elevate/bot"
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/core/config"
+	"github.com/elevate-pim/elevate/core/totp"
+	"github.com/elevate-pim/elevate/notifications"
+	"github.com/elevate-pim/elevate/store/memory"
+)
+
+// Main is the wired application: config, store, core service, bot and
+// notifier. Commands and the end-to-end tests build it the same way.
+type Main struct {
+	Config   *config.Config
+	Store    core.Store
+	Clock    core.Clock
+	Service  *core.Service
+	Bot      *bot.Bot
+	Notifier *notifications.Notifier
+	Log      zerolog.Logger
+
+	persistent bool
+	closers    []func() error
+}
+
+// Options adjust how Main is built.
+type Options struct {
+	Clock core.Clock // default: the wall clock
+}
+
+// NewMain loads the config file and wires everything. The store is Redis
+// when one is configured and the in-memory store otherwise.
+func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Options) (*Main, error) {
+	if cfgPath == "" {
+		return nil, usageError("--config FILE is required")
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{Config: cfg, Clock: opt.Clock, Log: log}
+	if m.Clock == nil {
+		m.Clock = core.SystemClock{}
+	}
+	if err := m.openStore(ctx); err != nil {
+		return nil, err
+	}
+	key, err := m.mfaKey()
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Service, err = core.NewService(core.Config{
+		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key,
+		Issuer: cfg.MFA.Issuer, Location: cfg.Location,
+		Events: core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) }),
+	})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	m.Bot = bot.New(m.Service, cfg.Location)
+	m.Notifier = notifications.New(m.Bot, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
+	if err := m.Service.SeedAssignments(ctx, cfg.Assignments); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("seed assignments from %s: %w", cfgPath, err)
+	}
+	return m, nil
+}
+
+// openStore picks the store: the embedded memory store until a persistent one is configured.
+func (m *Main) openStore(context.Context) error {
+	if m.Config.Store.RedisURL.IsSet() || os.Getenv("ELEVATE_REDIS_URL") != "" {
+		return fmt.Errorf("a Redis URL is configured, but this build has no Redis store yet")
+	}
+	m.Log.Warn().Msg("no Redis configured: using the in-memory store; all state is lost when the process exits")
+	m.Store = memory.New(memory.WithClock(m.Clock))
+	return nil
+}
+
+// mfaKey returns the 32-byte key that seals TOTP secrets. A persistent
+// store needs a real key when any role requires MFA; the memory store gets
+// an ephemeral one, since nothing it holds outlives the process anyway.
+func (m *Main) mfaKey() ([]byte, error) {
+	raw := os.Getenv("ELEVATE_ENCRYPTION_KEY")
+	if raw == "" && m.Config.MFA.EncryptionKey.IsSet() {
+		v, err := m.Config.MFA.EncryptionKey.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("mfa.encryption_key: %w", err)
+		}
+		raw = v
+	}
+	if raw != "" {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(raw))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("ELEVATE_ENCRYPTION_KEY must be the base64 encoding of 32 random bytes (make one with `openssl rand -base64 32`)")
+		}
+		return key, nil
+	}
+	if m.persistent {
+		if m.Config.RequiresMFA() {
+			return nil, fmt.Errorf("roles require MFA but ELEVATE_ENCRYPTION_KEY is not set: TOTP secrets cannot be stored safely. Make a key with `openssl rand -base64 32`")
+		}
+		return nil, nil
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	m.Log.Warn().Msg("ELEVATE_ENCRYPTION_KEY not set: using an ephemeral key for MFA secrets (fine for the memory store, which keeps nothing)")
+	return key, nil
+}
+
+// Close releases what Main opened.
+func (m *Main) Close() error {
+	var first error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	m.closers = nil
+	return first
+}
+
+// openStoreForCLI opens the configured persistent store for audit commands.
+func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (core.Store, func(), error) {
+	if cfgPath == "" {
+		return nil, nil, usageError("--config FILE is required")
+	}
+	m, err := NewMain(ctx, cfgPath, newLogger(stderr), Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if !m.persistent {
+		m.Close()
+		return nil, nil, fmt.Errorf("the config uses the in-memory store, which keeps nothing between processes: configure store.redis_url, or export from a running console with --audit-out")
+	}
+	return m.Store, func() { m.Close() }, nil
+}

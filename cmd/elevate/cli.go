@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/core/config"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+const usage = `elevate: just-in-time privileged access for Slack, Discord and the console
+
+Usage:
+  elevate serve   --config FILE          run the bot: scheduler, chat adapters, /healthz
+  elevate console --config FILE          chat with the bot locally: lines "NAME: COMMAND" on stdin
+  elevate config validate FILE           check a config file; problems as FILE:LINE: field: message
+  elevate audit export --config FILE [--since T] [--until T] [--principal P] [--role R] [--format csv|json]
+  elevate audit verify --config FILE | --file EXPORT.json
+  elevate version
+
+Environment:
+  ELEVATE_ENCRYPTION_KEY   base64 of 32 bytes; seals TOTP secrets at rest
+  ELEVATE_HTTP_ADDR        serve's listen address (default :8080)
+  ELEVATE_LOG_LEVEL        debug, info (default), warn, error
+`
+
+// exit codes
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// Run runs the command line args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	var err error
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "elevate", Version)
+		return exitOK
+	case "serve":
+		err = cmdServe(ctx, args[1:], stderr)
+	case "console":
+		err = cmdConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "config":
+		if len(args) < 2 || args[1] != "validate" {
+			err = usageError("config: the only subcommand is `config validate FILE`")
+		} else {
+			err = cmdValidate(args[2:], stdout, stderr)
+		}
+	case "audit":
+		switch {
+		case len(args) > 1 && args[1] == "export":
+			err = cmdAuditExport(ctx, args[2:], stdout, stderr)
+		case len(args) > 1 && args[1] == "verify":
+			err = cmdAuditVerify(ctx, args[2:], stdout, stderr)
+		default:
+			err = usageError("audit: use `audit export` or `audit verify`")
+		}
+	default:
+		err = usageError(fmt.Sprintf("unknown command %q", args[0]))
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case isUsage(err):
+		fmt.Fprintf(stderr, "elevate: %v\n\n%s", err, usage)
+		return exitUsage
+	case errors.Is(err, errReported):
+		return exitFailure
+	}
+	fmt.Fprintf(stderr, "elevate: %v\n", err)
+	return exitFailure
+}
+
+// errReported is returned when the command already printed what went wrong.
+var errReported = errors.New("reported")
+
+type usageErr string
+
+func (e usageErr) Error() string { return string(e) }
+
+func usageError(msg string) error { return usageErr(msg) }
+
+func isUsage(err error) bool {
+	var u usageErr
+	return errors.As(err, &u)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, mapping flag errors to usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError(err.Error())
+	}
+	return nil
+}
+
+// cmdValidate checks a config file and prints every problem.
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("config validate", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("config validate: give exactly one FILE")
+	}
+	cfg, err := config.Load(fs.Arg(0))
+	var probs config.Problems
+	if errors.As(err, &probs) {
+		for _, p := range probs {
+			fmt.Fprintln(stderr, p.String())
+		}
+		fmt.Fprintf(stderr, "%s: %d problem(s)\n", fs.Arg(0), len(probs))
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d principals, %d roles, %d assignments)\n", fs.Arg(0), len(cfg.Directory.Principals), len(cfg.Directory.Roles), len(cfg.Assignments))
+	return nil
+}
+
+// parseTimeFlag reads a --since/--until value: RFC3339 or YYYY-MM-DD (UTC).
+func parseTimeFlag(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageError(fmt.Sprintf("--%s %q: use RFC3339 or YYYY-MM-DD", name, v))
+}
+
+// cmdAuditExport writes the filtered audit trail of the configured store.
+func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit export", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	since := fs.String("since", "", "first time to include (RFC3339 or YYYY-MM-DD)")
+	until := fs.String("until", "", "first time to exclude (RFC3339 or YYYY-MM-DD)")
+	principal := fs.String("principal", "", "only events about this principal")
+	role := fs.String("role", "", "only events about this role")
+	format := fs.String("format", "csv", "csv or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "csv" && *format != "json" {
+		return usageError("--format must be csv or json")
+	}
+	f := core.AuditFilter{Principal: *principal, Role: *role}
+	var err error
+	if f.Since, err = parseTimeFlag("since", *since); err != nil {
+		return err
+	}
+	if f.Until, err = parseTimeFlag("until", *until); err != nil {
+		return err
+	}
+	st, closeStore, err := openStoreForCLI(ctx, *cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	events, err := core.ReadAudit(ctx, st, f)
+	if err != nil {
+		return err
+	}
+	return core.WriteAudit(stdout, *format, events)
+}
+
+// cmdAuditVerify checks the audit hash chain of the store or of an exported JSON file.
+func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit verify", stderr)
+	cfgPath := fs.String("config", "", "config file (verify the configured store)")
+	file := fs.String("file", "", "an `audit export --format json` file to verify")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var events []core.AuditEvent
+	var head core.AuditHead
+	switch {
+	case *file != "":
+		data, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		if events, err = core.ReadAuditJSON(strings.NewReader(string(data))); err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+		// An export carries no separate head: its last event is the head.
+		if n := len(events); n > 0 {
+			head = core.AuditHead{Seq: events[n-1].Seq, Hash: events[n-1].Hash}
+		}
+	case *cfgPath != "":
+		st, closeStore, err := openStoreForCLI(ctx, *cfgPath, stderr)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		if events, head, err = st.Audit(ctx); err != nil {
+			return err
+		}
+	default:
+		return usageError("audit verify: give --config FILE or --file EXPORT.json")
+	}
+	if err := core.VerifyAudit(events, head); err != nil {
+		fmt.Fprintf(stderr, "audit verify: FAILED: %v\n", err)
+		return errReported
+	}
+	fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact\n", len(events))
+	return nil
+}

@@ -1,0 +1,279 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// authorize returns EFORBIDDEN unless the caller holds one of roles now.
+func (s *Service) authorize(ctx context.Context, c Caller, what string, roles ...string) error {
+	for _, r := range roles {
+		if s.holds(ctx, c.Principal, r) {
+			return nil
+		}
+	}
+	return Errorf(EFORBIDDEN, "Only holders of %s may %s.", joinRoles(roles), what)
+}
+
+func joinRoles(roles []string) string {
+	out := ""
+	for i, r := range roles {
+		if r == "" {
+			continue
+		}
+		if i > 0 && out != "" {
+			out += " or "
+		}
+		out += r
+	}
+	return out
+}
+
+// Assign creates or updates an eligible or direct active assignment. Only
+// admins may. Errors: EFORBIDDEN; ENOTFOUND for an unknown principal or
+// role; EINVALID when the dates break the role's assignment rules.
+func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignment, error) {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	a.Source, a.CreatedBy, a.CreatedAt = c.Source, c.Principal, now
+	if err := s.checkAssignment(&a, now); err != nil {
+		return nil, err
+	}
+	action := "assign"
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ch Change
+	for _, old := range all {
+		if old.Key() == a.Key() {
+			action = "update_assignment"
+			if old.Kind == Active && !a.In(now) {
+				if err := s.guardLastAdmin(ctx, a.Role, &ch, a.Principal, false); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	ch.PutAssignments = []Assignment{a}
+	ch.Unschedule = []string{assignmentJob(a)}
+	if !a.Permanent && !a.End.IsZero() {
+		ch.Unschedule = nil
+		ch.Schedule = []Job{{Kind: assignmentJobKind(a.Kind), Ref: a.Key(), Due: a.End}}
+	}
+	ch.Audit = []AuditEvent{assignmentAudit(a, action, c, now)}
+	if err := s.store.Apply(ctx, ch); err != nil {
+		return nil, fmt.Errorf("assign: %w", err)
+	}
+	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &a,
+		Message: fmt.Sprintf("%s %s %s for %s%s", c.Principal, verbFor(action), a.Kind, a.Role, " to "+a.Principal)})
+	return &a, nil
+}
+
+func verbFor(action string) string {
+	if action == "assign" {
+		return "assigned"
+	}
+	return "updated"
+}
+
+// checkAssignment validates an assignment against the directory and its role's rules.
+func (s *Service) checkAssignment(a *Assignment, now time.Time) error {
+	role, err := s.dir.Role(a.Role)
+	if err != nil {
+		return err
+	}
+	if _, err := s.dir.Principal(a.Principal); err != nil {
+		return err
+	}
+	rule := role.Policy.Eligibility
+	if a.Kind == Active {
+		rule = role.Policy.Assignment
+	} else if a.Kind != Eligible {
+		return Errorf(EINVALID, "Assignment type must be eligible or active.")
+	}
+	start := a.Start
+	if start.IsZero() {
+		start = now
+	}
+	switch {
+	case a.Permanent && !a.End.IsZero():
+		return Errorf(EINVALID, "An assignment is either permanent or has an end, not both.")
+	case a.Permanent && !rule.AllowPermanent:
+		return Errorf(EINVALID, "%s does not allow permanent %s assignments; give an end date.", role.Name, a.Kind)
+	case !a.Permanent && a.End.IsZero():
+		return Errorf(EINVALID, "Give an end (`for 30d` or `until 2027-01-01`) or make it permanent.")
+	case !a.Permanent && !a.End.After(start):
+		return Errorf(EINVALID, "The end must be after the start.")
+	case !a.Permanent && rule.MaxDuration > 0 && a.End.Sub(start) > rule.MaxDuration:
+		return Errorf(EINVALID, "The assignment lasts %s, over the %s maximum of %s for %s.", FormatDuration(a.End.Sub(start)), a.Kind, FormatDuration(rule.MaxDuration), role.Name)
+	}
+	return nil
+}
+
+// Unassign removes an assignment. Only admins may; the last active holder of
+// the admin role cannot be removed. Errors: EFORBIDDEN; ENOTFOUND; ECONFLICT.
+func (s *Service) Unassign(ctx context.Context, c Caller, kind AssignmentKind, principal, role string) error {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+		return err
+	}
+	a, err := s.assignment(ctx, kind, principal, role)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	var ch Change
+	if kind == Active {
+		if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
+			return err
+		}
+	}
+	ch.DeleteAssignments = []string{a.Key()}
+	ch.Unschedule = []string{assignmentJob(*a)}
+	ch.Audit = []AuditEvent{assignmentAudit(*a, "unassign", c, now)}
+	if err := s.store.Apply(ctx, ch); err != nil {
+		return fmt.Errorf("unassign: %w", err)
+	}
+	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: a,
+		Message: fmt.Sprintf("%s removed %s's %s assignment for %s", c.Principal, principal, kind, role)})
+	return nil
+}
+
+// ConvertToEligible turns a direct active assignment into an eligible one
+// with the same end, so its holder activates just in time instead of holding
+// the role standing. Only admins may; the last admin cannot be converted.
+func (s *Service) ConvertToEligible(ctx context.Context, c Caller, principal, role string) (*Assignment, error) {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+		return nil, err
+	}
+	a, err := s.assignment(ctx, Active, principal, role)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	e := *a
+	e.Kind, e.Source, e.CreatedBy, e.CreatedAt = Eligible, c.Source, c.Principal, now
+	if err := s.checkAssignment(&e, now); err != nil {
+		return nil, err
+	}
+	var ch Change
+	if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
+		return nil, err
+	}
+	ch.DeleteAssignments = []string{a.Key()}
+	ch.PutAssignments = []Assignment{e}
+	ch.Unschedule = []string{assignmentJob(*a)}
+	if !e.Permanent && !e.End.IsZero() {
+		ch.Schedule = []Job{{Kind: JobEligibilityEnd, Ref: e.Key(), Due: e.End}}
+	}
+	ch.Audit = []AuditEvent{assignmentAudit(e, "convert_to_eligible", c, now)}
+	if err := s.store.Apply(ctx, ch); err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &e,
+		Message: fmt.Sprintf("%s converted %s's standing %s to eligible", c.Principal, principal, role)})
+	return &e, nil
+}
+
+// assignment returns one stored assignment, or ENOTFOUND.
+func (s *Service) assignment(ctx context.Context, kind AssignmentKind, principal, role string) (*Assignment, error) {
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := AssignmentKey(kind, principal, role)
+	for _, a := range all {
+		if a.Key() == key {
+			return &a, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "%s has no %s assignment for %s.", principal, kind, role)
+}
+
+// endAssignment removes an assignment whose end has come, unless it was
+// changed since or it is the last admin's, which is kept with a High alert.
+func (s *Service) endAssignment(ctx context.Context, j Job) error {
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	for _, a := range all {
+		if a.Key() != j.Ref || a.Permanent || a.End.IsZero() || a.End.After(now) {
+			continue
+		}
+		var ch Change
+		if a.Kind == Active {
+			if err := s.guardLastAdmin(ctx, a.Role, &ch, a.Principal, false); err != nil {
+				retry := Job{Kind: j.Kind, Ref: j.Ref, Due: now.Add(reminderDelay)}
+				if err := s.store.Apply(ctx, Change{Schedule: []Job{retry}}); err != nil {
+					return err
+				}
+				s.alert(ctx, SeverityHigh, fmt.Sprintf("%s's admin assignment reached its end but was kept: %s", a.Principal, ErrorMessage(err)))
+				return nil
+			}
+		}
+		ch.DeleteAssignments = []string{a.Key()}
+		ch.Audit = []AuditEvent{assignmentAudit(a, "assignment_expired", System, now)}
+		if err := s.store.Apply(ctx, ch); err != nil {
+			return err
+		}
+		s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: System.Principal, Assignment: &a,
+			Message: fmt.Sprintf("%s's %s assignment for %s ended", a.Principal, a.Kind, a.Role)})
+	}
+	return nil
+}
+
+// SeedAssignments writes the config file's assignments into the store at
+// start-up, replacing stored ones with the same key, and schedules their ends.
+func (s *Service) SeedAssignments(ctx context.Context, as []Assignment) error {
+	now := s.clock.Now()
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return err
+	}
+	existing := map[string]Assignment{}
+	for _, a := range all {
+		existing[a.Key()] = a
+	}
+	var ch Change
+	for _, a := range as {
+		a.Source = "config"
+		if old, ok := existing[a.Key()]; ok && old.Source == "config" && old.Start.Equal(a.Start) && old.End.Equal(a.End) && old.Permanent == a.Permanent {
+			continue
+		}
+		ch.PutAssignments = append(ch.PutAssignments, a)
+		if !a.Permanent && !a.End.IsZero() {
+			ch.Schedule = append(ch.Schedule, Job{Kind: assignmentJobKind(a.Kind), Ref: a.Key(), Due: a.End})
+		}
+		ch.Audit = append(ch.Audit, assignmentAudit(a, "assign_from_config", Caller{Principal: "config", Source: "config"}, now))
+	}
+	if len(ch.PutAssignments) == 0 {
+		return nil
+	}
+	return s.store.Apply(ctx, ch)
+}
+
+func assignmentJobKind(k AssignmentKind) JobKind {
+	if k == Active {
+		return JobAssignmentEnd
+	}
+	return JobEligibilityEnd
+}
+
+func assignmentJob(a Assignment) string { return JobID(assignmentJobKind(a.Kind), a.Key()) }
+
+func assignmentAudit(a Assignment, action string, c Caller, now time.Time) AuditEvent {
+	e := AuditEvent{Time: now, Actor: c.Principal, Action: action, Principal: a.Principal, Role: a.Role, Source: c.Source, Decision: string(a.Kind)}
+	if !a.Permanent && !a.End.IsZero() {
+		from := a.Start
+		if from.IsZero() {
+			from = now
+		}
+		e.Duration = a.End.Sub(from)
+	}
+	return e
+}

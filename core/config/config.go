@@ -1,0 +1,116 @@
+// Package config loads elevate's config as code: the YAML file in which an
+// admin keeps principals, groups, roles with their policies, assignments,
+// notification channels and references to secrets.
+//
+// Loading is strict and complete: an unknown key is a problem, and Parse
+// reports every problem in one go, each as "FILE:LINE: field: what is
+// wrong", so that a CI check or an editor can point at the line. A config
+// that Parse returns is fully built: core.Directory with core.Policy values
+// whose durations are parsed, defaults applied and ticket patterns compiled.
+//
+// Secrets never appear in the file: a Secret field is given as
+// KEY: ${ENV_NAME} or KEY_file: /path, and is read only by Secret.Resolve.
+package config
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// Source is the core.Assignment Source of assignments that come from the file.
+const Source = "config"
+
+// DefaultIssuer is the TOTP issuer shown in authenticator apps when mfa.issuer is unset.
+const DefaultIssuer = "elevate"
+
+// Config is a validated config file.
+type Config struct {
+	// File is the name the config was parsed under.
+	File string
+	// Directory holds principals, groups and roles (each with its
+	// policy fully built), and the admin and reader role names.
+	Directory *core.Directory
+	// Assignments are the file's eligible and active assignments, in file
+	// order, with Source "config". Start and End are zero when absent.
+	Assignments []core.Assignment
+	// Channels maps a channel key to its destination per platform
+	// (core.PlatformSlack, ...): channel key → platform → destination id.
+	Channels map[string]map[string]string
+	// Channel is the default channel key for activation posts;
+	// AlertsChannel is where alerts go (defaults to Channel). Either may be "".
+	Channel, AlertsChannel string
+	// Location is the time zone for "at 14:00" and displayed times (default UTC).
+	Location *time.Location
+	// MFA configures TOTP enrolment.
+	MFA MFASettings
+	// Store configures where state is kept.
+	Store StoreSettings
+}
+
+// MFASettings configures TOTP: the issuer shown in authenticator apps and
+// the key that encrypts TOTP seeds at rest.
+type MFASettings struct {
+	Issuer        string
+	EncryptionKey Secret
+}
+
+// StoreSettings configures the state store; an unset RedisURL means the
+// in-memory store.
+type StoreSettings struct {
+	RedisURL Secret
+}
+
+// Load reads the file at path and parses it. A file that cannot be read is
+// an ordinary error; bad content is Problems.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates data, the contents of file, and builds a Config. file
+// names the file in problems and is the base for relative KEY_file secret
+// paths. When anything is wrong the error is Problems, sorted by line,
+// holding every problem found.
+func Parse(file string, data []byte) (*Config, error) {
+	l := newLoader(file)
+	var cfg *Config
+	// A file that is not YAML gets its syntax error alone: checking the
+	// half that was read would only add noise.
+	if root, ok := l.parseYAML(data); ok {
+		var spec fileFormat
+		if root != nil {
+			l.decode(root, reflect.ValueOf(&spec).Elem(), "")
+		}
+		cfg = l.build(&spec)
+	}
+	if len(l.probs) > 0 {
+		l.probs.sort()
+		return nil, l.probs.dedupe()
+	}
+	cfg.File = file
+	return cfg, nil
+}
+
+// RequiresMFA reports whether any role demands MFA to activate, so that
+// start-up can insist on an encryption key for TOTP seeds.
+func (c *Config) RequiresMFA() bool {
+	for _, r := range c.Directory.Roles {
+		if r.Policy.RequireMFA {
+			return true
+		}
+	}
+	return false
+}
+
+// Destination returns the destination id of channel key on platform, or
+// "" when the channel has none there.
+func (c *Config) Destination(channel, platform string) string {
+	return c.Channels[channel][platform]
+}

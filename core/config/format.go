@@ -1,0 +1,124 @@
+package config
+
+// The types in this file mirror the YAML file format key for key; decode
+// walks them by their yaml tags, so a key that is not a tag here is an
+// unknown key. Durations and timestamps stay strings so that a bad one
+// becomes a problem during validation instead of aborting the decode.
+// Pointers mark settings whose absence differs from their zero value.
+// A field of type Secret accepts both KEY (${ENV}) and KEY_file (path).
+
+type fileFormat struct {
+	AdminRole     string                   `yaml:"admin_role"`
+	ReaderRole    string                   `yaml:"reader_role"`
+	Timezone      string                   `yaml:"timezone"`
+	Principals    map[string]principalSpec `yaml:"principals"`
+	Groups        map[string]groupSpec     `yaml:"groups"`
+	Channels      map[string]channelSpec   `yaml:"channels"`
+	Notifications notificationsSpec        `yaml:"notifications"`
+	Roles         map[string]roleSpec      `yaml:"roles"`
+	Assignments   []assignmentSpec         `yaml:"assignments"`
+	MFA           mfaSpec                  `yaml:"mfa"`
+	Store         storeSpec                `yaml:"store"`
+}
+
+type principalSpec struct {
+	Name    string `yaml:"name"`
+	Email   string `yaml:"email"`
+	Slack   string `yaml:"slack"`
+	Discord string `yaml:"discord"`
+	Console string `yaml:"console"`
+}
+
+type groupSpec struct {
+	Members        []string `yaml:"members"`
+	SlackUsergroup string   `yaml:"slack_usergroup"`
+	DiscordRole    string   `yaml:"discord_role"`
+}
+
+type channelSpec struct {
+	Slack   string `yaml:"slack"`
+	Discord string `yaml:"discord"`
+	Console string `yaml:"console"`
+}
+
+type notificationsSpec struct {
+	Channel       string `yaml:"channel"`
+	AlertsChannel string `yaml:"alerts_channel"`
+}
+
+type roleSpec struct {
+	Description string         `yaml:"description"`
+	Critical    bool           `yaml:"critical"`
+	Activation  activationSpec `yaml:"activation"`
+	Approval    approvalSpec   `yaml:"approval"`
+	Extension   extensionSpec  `yaml:"extension"`
+	Eligibility expirySpec     `yaml:"eligibility"`
+	Assignment  expirySpec     `yaml:"assignment"`
+	Notify      notifySpec     `yaml:"notify"`
+}
+
+type activationSpec struct {
+	MaxDuration     string            `yaml:"max_duration"`
+	DefaultDuration string            `yaml:"default_duration"`
+	MaxLeadTime     string            `yaml:"max_lead_time"`
+	Justification   justificationSpec `yaml:"justification"`
+	Ticket          ticketSpec        `yaml:"ticket"`
+	MFA             bool              `yaml:"mfa"`
+}
+
+type justificationSpec struct {
+	Required  bool `yaml:"required"`
+	MinLength int  `yaml:"min_length"`
+}
+
+type ticketSpec struct {
+	Required bool   `yaml:"required"`
+	Pattern  string `yaml:"pattern"`
+}
+
+type approvalSpec struct {
+	Required     bool            `yaml:"required"`
+	Approvers    []string        `yaml:"approvers"`
+	MinApprovals *int            `yaml:"min_approvals"`
+	Timeout      string          `yaml:"timeout"`
+	Escalation   *escalationSpec `yaml:"escalation"`
+}
+
+type escalationSpec struct {
+	After     string   `yaml:"after"`
+	Approvers []string `yaml:"approvers"`
+}
+
+type extensionSpec struct {
+	Allowed  bool   `yaml:"allowed"`
+	MaxTotal string `yaml:"max_total"`
+}
+
+type expirySpec struct {
+	MaxDuration    string `yaml:"max_duration"`
+	AllowPermanent *bool  `yaml:"allow_permanent"`
+}
+
+type notifySpec struct {
+	Channel          string `yaml:"channel"`
+	ApprovalsChannel string `yaml:"approvals_channel"`
+	DMApprovers      *bool  `yaml:"dm_approvers"`
+}
+
+type assignmentSpec struct {
+	Principal string `yaml:"principal"`
+	Role      string `yaml:"role"`
+	Type      string `yaml:"type"`
+	Start     string `yaml:"start"`
+	End       string `yaml:"end"`
+	Permanent bool   `yaml:"permanent"`
+}
+
+type mfaSpec struct {
+	Issuer        string `yaml:"issuer"`
+	EncryptionKey Secret `yaml:"encryption_key"`
+}
+
+type storeSpec struct {
+	RedisURL Secret `yaml:"redis_url"`
+}

@@ -1,0 +1,54 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// checkEligible returns nil when principal has an eligible assignment for
+// role in force at t, and a message saying why not otherwise.
+func (s *Service) checkEligible(ctx context.Context, principal, role string, t time.Time) error {
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return err
+	}
+	var found *Assignment
+	for i, a := range all {
+		if a.Principal != principal || a.Role != role {
+			continue
+		}
+		if a.Kind == Active && a.In(t) {
+			return Errorf(ECONFLICT, "You already hold %s through a direct assignment; no activation is needed.", role)
+		}
+		if a.Kind == Eligible {
+			found = &all[i]
+		}
+	}
+	switch {
+	case found == nil:
+		return Errorf(EFORBIDDEN, "You are not eligible for %s.", role)
+	case !found.Start.IsZero() && t.Before(found.Start):
+		return Errorf(EFORBIDDEN, "Your eligibility for %s starts at %s.", role, s.when(found.Start))
+	case !found.In(t):
+		return Errorf(EFORBIDDEN, "Your eligibility for %s ended at %s.", role, s.when(found.End))
+	}
+	return nil
+}
+
+// EligibleRoles returns the roles principal may activate now, sorted.
+func (s *Service) EligibleRoles(ctx context.Context, principal string) ([]string, error) {
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var out []string
+	for _, a := range all {
+		if a.Kind == Eligible && a.Principal == principal && a.In(now) {
+			if _, ok := s.dir.Roles[a.Role]; ok {
+				out = append(out, a.Role)
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,110 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Revocation retry settings.
+const (
+	revokeGrace        = 5 * time.Second // the durable revoke job waits this long for the inline attempt
+	revokeMaxBackoff   = 5 * time.Minute
+	revokeAlertAttempt = 3 // a High alert fires after this many failed attempts
+)
+
+// grantOf describes req to targets.
+func (s *Service) grantOf(req *Request) Grant {
+	g := Grant{Role: req.Role, RequestID: req.ID, Start: req.ActivatedAt, End: req.EndsAt, Justification: req.Justification}
+	if p, ok := s.dir.Principals[req.Principal]; ok {
+		g.Principal = *p
+	} else {
+		g.Principal = Principal{ID: req.Principal}
+	}
+	return g
+}
+
+// grant calls every target of an activation that has just opened. If one
+// fails, the activation becomes Failed: its window is closed and every
+// target is revoked, so no partial grant outlives it.
+func (s *Service) grant(ctx context.Context, req *Request) {
+	targets := s.targets.For(req.Role)
+	if len(targets) == 0 {
+		return
+	}
+	g := s.grantOf(req)
+	var failure error
+	for _, t := range targets {
+		if err := t.Grant(ctx, g); err != nil {
+			failure = fmt.Errorf("target %s: %w", t.Name(), err)
+			break
+		}
+	}
+	if failure == nil {
+		return
+	}
+	_, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
+		if r.State != StateActive || r.ActivatedAt != req.ActivatedAt {
+			return outcome{}, errNothingToDo
+		}
+		r.State, r.Reason, r.DecidedAt = Failed, "grant failed: "+failure.Error(), now
+		out := s.end(r, System, now, ch, "fail", EventFailed)
+		ch.Audit[len(ch.Audit)-1].Reason = r.Reason
+		return out, nil
+	})
+	if err != nil && !errors.Is(err, errNothingToDo) {
+		s.alert(ctx, SeverityHigh, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err))
+	}
+}
+
+// errNothingToDo stops an update whose step finds the work already done.
+var errNothingToDo = errors.New("nothing to do")
+
+// revokeNow revokes an ended activation at its targets at once. On success
+// it removes the durable revoke job; on failure the job retries with backoff.
+func (s *Service) revokeNow(ctx context.Context, req *Request) {
+	job := Job{Kind: JobRevoke, Ref: req.ID}
+	if err := s.revokeTargets(ctx, req); err != nil {
+		s.retryRevoke(ctx, req, job, err)
+		return
+	}
+	_ = s.store.Apply(ctx, Change{Unschedule: []string{job.ID()}})
+}
+
+// revokeTargets calls Revoke on every target of req's role, and reports the first failure.
+func (s *Service) revokeTargets(ctx context.Context, req *Request) error {
+	g := s.grantOf(req)
+	var errs []error
+	for _, t := range s.targets.For(req.Role) {
+		if err := t.Revoke(ctx, g); err != nil {
+			errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// retryRevoke reschedules a failed revocation with exponential backoff and
+// raises a High alert once it has failed revokeAlertAttempt times.
+func (s *Service) retryRevoke(ctx context.Context, req *Request, job Job, cause error) {
+	job.Attempt++
+	backoff := min(time.Second<<min(job.Attempt-1, 20), revokeMaxBackoff)
+	now := s.clock.Now()
+	job.Due = now.Add(backoff)
+	ch := Change{Schedule: []Job{job}}
+	if job.Attempt == revokeAlertAttempt {
+		ch.Audit = []AuditEvent{{Time: now, Actor: System.Principal, Action: "revoke_failing", Principal: req.Principal,
+			Role: req.Role, RequestID: req.ID, Reason: cause.Error(), Source: System.Source}}
+	}
+	if err := s.store.Apply(ctx, ch); err != nil {
+		return // the job is still scheduled from before; its lease brings it back
+	}
+	if job.Attempt == revokeAlertAttempt {
+		s.alert(ctx, SeverityHigh, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, job.Attempt, cause))
+	}
+}
+
+// alert publishes a security alert.
+func (s *Service) alert(ctx context.Context, sev Severity, msg string) {
+	s.events.Publish(ctx, Event{Kind: EventAlert, Severity: sev, Time: s.clock.Now(), Actor: System.Principal, Message: msg})
+}

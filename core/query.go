@@ -1,0 +1,154 @@
+package core
+
+import (
+	"context"
+	"slices"
+	"sort"
+)
+
+// Access is who can use a role: who holds it now and who may activate it.
+type Access struct {
+	Role     string
+	Holders  []Holder
+	Eligible []Assignment
+}
+
+// WhoHas lists who holds role now and who is eligible for it. Admins and
+// readers may ask. Errors: EFORBIDDEN; ENOTFOUND for an unknown role.
+func (s *Service) WhoHas(ctx context.Context, c Caller, role string) (*Access, error) {
+	if err := s.authorize(ctx, c, "see who has access", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+		return nil, err
+	}
+	if _, err := s.dir.Role(role); err != nil {
+		return nil, err
+	}
+	hs, _, err := s.holders(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acc := &Access{Role: role, Holders: hs}
+	now := s.clock.Now()
+	for _, a := range all {
+		if a.Kind == Eligible && a.Role == role && (a.Permanent || a.End.IsZero() || a.End.After(now)) {
+			acc.Eligible = append(acc.Eligible, a)
+		}
+	}
+	return acc, nil
+}
+
+// Status is one principal's view: what they may activate, hold, and wait
+// for, and what waits for them to decide.
+type Status struct {
+	Eligible  []string   // roles they may activate now
+	Standing  []Holder   // roles held by direct assignment
+	Active    []*Request // their active windows
+	Pending   []*Request // their requests waiting for MFA, approval or start
+	ToApprove []*Request // others' requests they may decide on
+}
+
+// StatusOf returns the caller's status.
+func (s *Service) StatusOf(ctx context.Context, c Caller) (*Status, error) {
+	st := &Status{}
+	var err error
+	if st.Eligible, err = s.EligibleRoles(ctx, c.Principal); err != nil {
+		return nil, err
+	}
+	all, _, err := s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	for _, a := range all {
+		if a.Kind == Active && a.Principal == c.Principal && a.In(now) {
+			st.Standing = append(st.Standing, Holder{Principal: a.Principal, Via: "assignment:" + a.Role, Until: a.End})
+		}
+	}
+	open, err := s.store.OpenRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range open {
+		switch {
+		case r.Principal == c.Principal && r.State == StateActive:
+			st.Active = append(st.Active, r)
+		case r.Principal == c.Principal:
+			st.Pending = append(st.Pending, r)
+		case r.State == PendingApproval && s.mayDecide(r, c.Principal):
+			st.ToApprove = append(st.ToApprove, r)
+		}
+	}
+	return st, nil
+}
+
+// mayDecide reports whether principal may approve or deny r now.
+func (s *Service) mayDecide(r *Request, principal string) bool {
+	role, ok := s.dir.Roles[r.Role]
+	if !ok || r.Principal == principal {
+		return false
+	}
+	return slices.Contains(s.dir.Approvers(role, r.Escalated, r.Principal), principal)
+}
+
+// Request returns request id if the caller may see it: its requester, one
+// of its approvers, an admin or a reader.
+func (s *Service) Request(ctx context.Context, c Caller, id string) (*Request, error) {
+	r, err := s.store.Request(ctx, id)
+	if err != nil {
+		return nil, Errorf(ENOTFOUND, "No request %s.", id)
+	}
+	if r.Principal == c.Principal || s.mayDecide(r, c.Principal) {
+		return r, nil
+	}
+	if err := s.authorize(ctx, c, "see others' requests", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// FindOpen returns the caller's open request for role (the newest, if
+// several), so commands can name a role instead of a request id.
+func (s *Service) FindOpen(ctx context.Context, c Caller, role string) (*Request, error) {
+	open, err := s.store.OpenRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].CreatedAt.After(open[j].CreatedAt) })
+	for _, r := range open {
+		if r.Principal == c.Principal && r.Role == role {
+			return r, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "You have no open request for %s.", role)
+}
+
+// AuditLog returns the audit events matching f. Admins and readers may ask.
+func (s *Service) AuditLog(ctx context.Context, c Caller, f AuditFilter) ([]AuditEvent, error) {
+	if err := s.authorize(ctx, c, "read the audit trail", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+		return nil, err
+	}
+	return ReadAudit(ctx, s.store, f)
+}
+
+// AuditReader is the part of a Store that audit export and verification need.
+type AuditReader interface {
+	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
+}
+
+// ReadAudit returns the events of r that match f, in order.
+func ReadAudit(ctx context.Context, r AuditReader, f AuditFilter) ([]AuditEvent, error) {
+	events, _, err := r.Audit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := events[:0]
+	for _, e := range events {
+		if f.Match(e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

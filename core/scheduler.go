@@ -1,0 +1,169 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Scheduler settings.
+const (
+	jobLease      = 30 * time.Second // a claimed job comes back to any replica after this
+	jobBatch      = 200
+	TickInterval  = 200 * time.Millisecond // how often Run looks for due jobs
+	reminderDelay = 24 * time.Hour         // re-check of a refused last-admin expiry
+)
+
+// RunDue claims and runs every job due now, and returns how many ran. A job
+// whose handler fails is left claimed: its lease brings it back later.
+func (s *Service) RunDue(ctx context.Context) (int, error) {
+	n := 0
+	var errs []error
+	for {
+		jobs, err := s.store.ClaimJobs(ctx, s.clock.Now(), jobLease, jobBatch)
+		if err != nil {
+			return n, fmt.Errorf("claim jobs: %w", err)
+		}
+		for _, j := range jobs {
+			if err := s.runJob(ctx, j); err != nil {
+				errs = append(errs, fmt.Errorf("job %s: %w", j.ID(), err))
+				continue
+			}
+			if err := s.store.CompleteJob(ctx, j); err != nil {
+				errs = append(errs, fmt.Errorf("complete job %s: %w", j.ID(), err))
+			}
+			n++
+		}
+		if len(jobs) < jobBatch {
+			return n, errors.Join(errs...)
+		}
+	}
+}
+
+// Run runs due jobs every TickInterval until ctx ends, reporting failures to onErr.
+func (s *Service) Run(ctx context.Context, onErr func(error)) {
+	t := time.NewTicker(TickInterval)
+	defer t.Stop()
+	for {
+		if _, err := s.RunDue(ctx); err != nil && onErr != nil && ctx.Err() == nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runJob dispatches a due job. Handlers are idempotent: a job that runs
+// twice (a lease ran out mid-job) finds its work done and does nothing.
+func (s *Service) runJob(ctx context.Context, j Job) error {
+	var err error
+	switch j.Kind {
+	case JobStart:
+		_, err = s.update(ctx, j.Ref, s.startStep)
+	case JobExpire:
+		_, err = s.update(ctx, j.Ref, s.expireStep)
+	case JobTimeout:
+		_, err = s.update(ctx, j.Ref, s.timeoutStep)
+	case JobEscalate:
+		_, err = s.update(ctx, j.Ref, s.escalateStep)
+	case JobWarn:
+		err = s.warn(ctx, j.Ref)
+	case JobRevoke:
+		err = s.revokeJob(ctx, j)
+	case JobEligibilityEnd, JobAssignmentEnd:
+		err = s.endAssignment(ctx, j)
+	default:
+		return nil // an unknown kind from a newer version: drop it rather than loop
+	}
+	if errors.Is(err, errNothingToDo) || ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
+// startStep activates a Scheduled request at its start, if the requester is still eligible.
+func (s *Service) startStep(req *Request, now time.Time, ch *Change) (outcome, error) {
+	if req.State != Scheduled {
+		return outcome{}, errNothingToDo
+	}
+	if err := s.checkEligible(context.Background(), req.Principal, req.Role, now); err != nil {
+		req.State, req.DecidedAt, req.Reason = Failed, now, "not eligible at start: "+ErrorMessage(err)
+		release(req, ch)
+		e := audit(req, "fail", System, now)
+		e.Reason = req.Reason
+		ch.Audit = append(ch.Audit, e)
+		return outcome{events: []Event{s.event(EventFailed, req, System.Principal, now)}}, nil
+	}
+	return s.activate(req, System, now, ch), nil
+}
+
+// expireStep ends an active window whose time has come.
+func (s *Service) expireStep(req *Request, now time.Time, ch *Change) (outcome, error) {
+	if req.State != StateActive || req.EndsAt.After(now) {
+		return outcome{}, errNothingToDo
+	}
+	req.State, req.DecidedAt = Expired, now
+	return s.end(req, System, now, ch, "expire", EventExpired), nil
+}
+
+// timeoutStep ends a request nobody decided on (or whose MFA never came) in time.
+func (s *Service) timeoutStep(req *Request, now time.Time, ch *Change) (outcome, error) {
+	if !req.State.Pending() || req.DeadlineAt.After(now) {
+		return outcome{}, errNothingToDo
+	}
+	req.State, req.DecidedAt, req.DeadlineAt = TimedOut, now, time.Time{}
+	release(req, ch)
+	unschedule(req, ch, JobEscalate)
+	ch.Audit = append(ch.Audit, audit(req, "timeout", System, now))
+	return outcome{events: []Event{s.event(EventTimedOut, req, System.Principal, now)}}, nil
+}
+
+// escalateStep adds the backup approvers to a request still waiting.
+func (s *Service) escalateStep(req *Request, now time.Time, ch *Change) (outcome, error) {
+	role, ok := s.dir.Roles[req.Role]
+	if req.State != PendingApproval || req.Escalated || !ok {
+		return outcome{}, errNothingToDo
+	}
+	before := s.dir.Approvers(role, false, req.Principal)
+	req.Escalated = true
+	ch.Audit = append(ch.Audit, audit(req, "escalate", System, now))
+	e := s.event(EventEscalated, req, System.Principal, now)
+	for _, a := range s.dir.Approvers(role, true, req.Principal) {
+		if !slices.Contains(before, a) {
+			e.Recipients = append(e.Recipients, a)
+		}
+	}
+	return outcome{events: []Event{e}}, nil
+}
+
+// warn tells the holder that their window ends soon.
+func (s *Service) warn(ctx context.Context, id string) error {
+	req, err := s.store.Request(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if req.State != StateActive || req.EndsAt.Sub(now) > ExpiryWarning+time.Minute {
+		return nil
+	}
+	s.events.Publish(ctx, s.event(EventExpiring, req, System.Principal, now))
+	return nil
+}
+
+// revokeJob retries a revocation that has not succeeded yet.
+func (s *Service) revokeJob(ctx context.Context, j Job) error {
+	req, err := s.store.Request(ctx, j.Ref)
+	if err != nil {
+		return err
+	}
+	if err := s.revokeTargets(ctx, req); err != nil {
+		s.retryRevoke(ctx, req, j, err) // reschedules the job; completing the claim below is then a no-op
+		return nil
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// maxRetries bounds compare-and-set retries when concurrent writers collide.
+const maxRetries = 16
+
+// maxTextLen bounds justifications, reasons and tickets.
+const maxTextLen = 500
+
+// Caller is who asks for something, and through which adapter.
+type Caller struct {
+	Principal string // principal id
+	Source    string // "console", "slack", "discord", "cli", "scheduler"
+}
+
+// System is the caller for actions the scheduler takes on its own.
+var System = Caller{Principal: "system", Source: "scheduler"}
+
+// Config holds what a Service needs. Store, Directory and OTP are required.
+type Config struct {
+	Store     Store
+	Directory *Directory
+	Clock     Clock     // default SystemClock
+	Events    EventSink // default: events are dropped
+	Targets   Targets   // default: roles have no targets
+	OTP       OTP       // TOTP generator and checker
+	MFAKey    []byte    // 32-byte AES-256 key sealing TOTP secrets
+	Issuer    string    // TOTP issuer shown in authenticator apps
+	Location  *time.Location // for times in messages; default UTC
+}
+
+// Service is elevate's domain API: every activation, approval and admin
+// action goes through it, and it authorizes each one itself.
+type Service struct {
+	store   Store
+	dir     *Directory
+	clock   Clock
+	events  EventSink
+	targets Targets
+	otp     OTP
+	sealer  *Sealer
+	issuer  string
+	loc     *time.Location
+}
+
+// NewService checks c and returns a Service.
+func NewService(c Config) (*Service, error) {
+	if c.Store == nil || c.Directory == nil {
+		return nil, errors.New("core: store and directory are required")
+	}
+	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.events == nil {
+		s.events = EventSinkFunc(func(context.Context, Event) {})
+	}
+	if s.targets == nil {
+		s.targets = noTargets{}
+	}
+	if s.loc = c.Location; s.loc == nil {
+		s.loc = time.UTC
+	}
+	if s.issuer == "" {
+		s.issuer = "elevate"
+	}
+	if c.MFAKey != nil {
+		sealer, err := NewSealer(c.MFAKey)
+		if err != nil {
+			return nil, err
+		}
+		s.sealer = sealer
+	}
+	return s, nil
+}
+
+// Directory returns the configured principals, groups and roles.
+func (s *Service) Directory() *Directory { return s.dir }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() Clock { return s.clock }
+
+type noTargets struct{}
+
+func (noTargets) For(string) []Target { return nil }
+
+// newRequestID returns an id like "r-7k2qx9": short enough to type, random
+// enough (30 bits) that a collision is retried rather than expected.
+func newRequestID() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "r-" + string(b[:])
+}
+
+// outcome is what a transition committed, and what must follow the commit.
+type outcome struct {
+	events []Event
+	grant  bool // call targets' Grant for the request
+	revoke bool // call targets' Revoke for the request
+}
+
+// transition is a pure step on a clone of a request: it changes req and
+// adds writes to ch, or returns a domain error that stops the update.
+type transition func(req *Request, now time.Time, ch *Change) (outcome, error)
+
+// update loads request id, applies step and commits the result with a
+// compare-and-set on the request's version, retrying when another writer won
+// the race so that step always decides on the newest state.
+func (s *Service) update(ctx context.Context, id string, step transition) (*Request, error) {
+	for range maxRetries {
+		cur, err := s.store.Request(ctx, id)
+		if err != nil {
+			if ErrorCode(err) == ENOTFOUND {
+				return nil, Errorf(ENOTFOUND, "No request %s.", id)
+			}
+			return nil, err
+		}
+		next := cur.Clone()
+		ch := Change{}
+		out, err := step(next, s.clock.Now(), &ch)
+		if err != nil {
+			return cur, err
+		}
+		next.Version = cur.Version + 1
+		ch.Requests = append(ch.Requests, RequestWrite{Request: next, Expect: cur.Version})
+		if err := s.store.Apply(ctx, ch); err != nil {
+			if ErrorCode(err) == ECONFLICT {
+				continue
+			}
+			return nil, fmt.Errorf("update %s: %w", id, err)
+		}
+		s.follow(ctx, next, out)
+		return next, nil
+	}
+	return nil, Errorf(ECONFLICT, "Request %s is changing too quickly; try again.", id)
+}
+
+// follow publishes a committed outcome's events and runs its target calls.
+func (s *Service) follow(ctx context.Context, req *Request, out outcome) {
+	for _, e := range out.events {
+		s.events.Publish(ctx, e)
+	}
+	if out.grant {
+		s.grant(ctx, req)
+	}
+	if out.revoke {
+		s.revokeNow(ctx, req)
+	}
+}
+
+// event builds an event about req.
+func (s *Service) event(kind EventKind, req *Request, actor string, now time.Time) Event {
+	return Event{Kind: kind, Severity: SeverityInfo, Time: now, Actor: actor, Request: req.Clone()}
+}
+
+// audit builds the audit record of a request transition.
+func audit(req *Request, action string, c Caller, now time.Time) AuditEvent {
+	return AuditEvent{
+		Time: now, Actor: c.Principal, Action: action, Principal: req.Principal, Role: req.Role,
+		RequestID: req.ID, Duration: req.Duration, Justification: req.Justification,
+		Ticket: req.Ticket, Source: c.Source,
+	}
+}
+
+// release frees the request's open-request slot; every move to a final state does it.
+func release(req *Request, ch *Change) {
+	ch.Slots = append(ch.Slots, SlotWrite{Principal: req.Principal, Role: req.Role, Expect: req.ID})
+}
+
+// unschedule removes the request's jobs of the given kinds.
+func unschedule(req *Request, ch *Change, kinds ...JobKind) {
+	for _, k := range kinds {
+		ch.Unschedule = append(ch.Unschedule, JobID(k, req.ID))
+	}
+}

@@ -1,0 +1,209 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// Apply commits c atomically. It first validates c (EINVALID) and checks
+// every expectation against the stored state (ECONFLICT); only when all hold
+// does it write anything. Within one Change, removals take effect before
+// additions (CloseWindows before OpenWindows, DeleteAssignments before
+// PutAssignments, Unschedule before Schedule), so a Change may replace a
+// thing by removing and adding it.
+func (s *Store) Apply(ctx context.Context, c core.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := validate(c); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	if err := s.check(c); err != nil {
+		return err
+	}
+	s.write(c, now)
+	return nil
+}
+
+// validate rejects a Change that no store state could make sensible.
+func validate(c core.Change) error {
+	ids := make(map[string]bool, len(c.Requests))
+	for _, w := range c.Requests {
+		switch {
+		case w.Request == nil:
+			return core.Errorf(core.EINVALID, "A request write has no request.")
+		case w.Request.ID == "":
+			return core.Errorf(core.EINVALID, "A request write has no request id.")
+		case w.Expect < 0:
+			return core.Errorf(core.EINVALID, "Request %s: expected version %d is negative.", w.Request.ID, w.Expect)
+		case ids[w.Request.ID]:
+			// Two writes of one request could not both hold their expectation
+			// after the first is applied: the Change is a caller's bug.
+			return core.Errorf(core.EINVALID, "Request %s is written twice in one change.", w.Request.ID)
+		}
+		ids[w.Request.ID] = true
+	}
+	slots := make(map[slotKey]bool, len(c.Slots))
+	for _, w := range c.Slots {
+		k := slotKey{w.Principal, w.Role}
+		switch {
+		case w.Principal == "" || w.Role == "":
+			return core.Errorf(core.EINVALID, "A slot write needs a principal and a role.")
+		case slots[k]:
+			return core.Errorf(core.EINVALID, "The slot of %s for %s is written twice in one change.", w.Principal, w.Role)
+		}
+		slots[k] = true
+	}
+	for _, w := range c.OpenWindows {
+		switch {
+		case w.Window.Principal == "" || w.Window.Role == "":
+			return core.Errorf(core.EINVALID, "A window needs a principal and a role.")
+		case w.TTL <= 0:
+			return core.Errorf(core.EINVALID, "The window of %s for %s has a TTL of %v; it must be positive.", w.Window.Principal, w.Window.Role, w.TTL)
+		}
+	}
+	for _, k := range c.CloseWindows {
+		if k.Principal == "" || k.Role == "" {
+			return core.Errorf(core.EINVALID, "A window to close needs a principal and a role.")
+		}
+	}
+	for _, a := range c.PutAssignments {
+		if a.Kind == "" || a.Principal == "" || a.Role == "" {
+			return core.Errorf(core.EINVALID, "An assignment needs a kind, a principal and a role.")
+		}
+	}
+	for _, k := range c.DeleteAssignments {
+		if k == "" {
+			return core.Errorf(core.EINVALID, "An assignment to delete has no key.")
+		}
+	}
+	if m := c.MFA; m != nil {
+		switch {
+		case m.Record == nil:
+			return core.Errorf(core.EINVALID, "An MFA write has no record.")
+		case m.Record.Principal == "":
+			return core.Errorf(core.EINVALID, "An MFA record has no principal.")
+		case m.Expect < 0:
+			return core.Errorf(core.EINVALID, "MFA record of %s: expected version %d is negative.", m.Record.Principal, m.Expect)
+		}
+	}
+	for _, j := range c.Schedule {
+		if j.Kind == "" || j.Ref == "" {
+			return core.Errorf(core.EINVALID, "A job needs a kind and a ref.")
+		}
+	}
+	for _, id := range c.Unschedule {
+		if id == "" {
+			return core.Errorf(core.EINVALID, "A job to unschedule has no id.")
+		}
+	}
+	return nil
+}
+
+// check returns ECONFLICT when any expectation of c does not hold.
+func (s *Store) check(c core.Change) error {
+	for _, w := range c.Requests {
+		var have int64
+		if r, ok := s.requests[w.Request.ID]; ok {
+			have = r.Version
+		}
+		if have != w.Expect {
+			if w.Expect == 0 {
+				return core.Errorf(core.ECONFLICT, "Request %s already exists.", w.Request.ID)
+			}
+			return core.Errorf(core.ECONFLICT, "Request %s changed meanwhile (version %d, expected %d).", w.Request.ID, have, w.Expect)
+		}
+	}
+	for _, w := range c.Slots {
+		if have := s.slots[slotKey{w.Principal, w.Role}]; have != w.Expect {
+			if have != "" {
+				return core.Errorf(core.ECONFLICT, "%s already has an open request for %s (%s).", w.Principal, w.Role, have)
+			}
+			return core.Errorf(core.ECONFLICT, "The open request of %s for %s changed meanwhile.", w.Principal, w.Role)
+		}
+	}
+	if c.HoldersRev != nil && *c.HoldersRev != s.holdersRev {
+		return core.Errorf(core.ECONFLICT, "Role holders changed meanwhile (revision %d, expected %d).", s.holdersRev, *c.HoldersRev)
+	}
+	if m := c.MFA; m != nil {
+		var have int64
+		if r, ok := s.mfa[m.Record.Principal]; ok {
+			have = r.Version
+		}
+		if have != m.Expect {
+			return core.Errorf(core.ECONFLICT, "The MFA record of %s changed meanwhile (version %d, expected %d).", m.Record.Principal, have, m.Expect)
+		}
+	}
+	return nil
+}
+
+// write applies c, whose expectations check has confirmed.
+func (s *Store) write(c core.Change, now time.Time) {
+	for _, w := range c.Requests {
+		r := w.Request.Clone()
+		r.Version = w.Expect + 1
+		s.requests[r.ID] = r
+		if r.State.Final() {
+			delete(s.open, r.ID)
+		} else {
+			s.open[r.ID] = struct{}{}
+		}
+	}
+	for _, w := range c.Slots {
+		k := slotKey{w.Principal, w.Role}
+		if w.Set == "" {
+			delete(s.slots, k)
+		} else {
+			s.slots[k] = w.Set
+		}
+	}
+
+	for _, k := range c.CloseWindows {
+		delete(s.windows[k.Role], k.Principal)
+		if len(s.windows[k.Role]) == 0 {
+			delete(s.windows, k.Role)
+		}
+	}
+	for _, w := range c.OpenWindows {
+		byPrincipal := s.windows[w.Window.Role]
+		if byPrincipal == nil {
+			byPrincipal = make(map[string]window)
+			s.windows[w.Window.Role] = byPrincipal
+		}
+		byPrincipal[w.Window.Principal] = window{Window: w.Window, expires: now.Add(w.TTL)}
+	}
+	for _, k := range c.DeleteAssignments {
+		delete(s.assignments, k)
+	}
+	for _, a := range c.PutAssignments {
+		s.assignments[a.Key()] = a
+	}
+	if len(c.OpenWindows)+len(c.CloseWindows)+len(c.PutAssignments)+len(c.DeleteAssignments) > 0 {
+		s.holdersRev++
+	}
+
+	if m := c.MFA; m != nil {
+		r := cloneMFA(m.Record)
+		r.Version = m.Expect + 1
+		s.mfa[r.Principal] = r
+	}
+
+	for _, id := range c.Unschedule {
+		delete(s.jobs, id)
+	}
+	for _, j := range c.Schedule {
+		j.Lease = time.Time{}
+		s.jobs[j.ID()] = &job{Job: j, score: j.Due}
+	}
+
+	for _, e := range c.Audit {
+		e = core.Chain(s.head, e)
+		s.audit = append(s.audit, e)
+		s.head = core.AuditHead{Seq: e.Seq, Hash: e.Hash}
+	}
+}
