@@ -153,14 +153,14 @@ func (s *Service) ConvertToEligible(ctx context.Context, c Caller, principal, ro
 	if err != nil {
 		return nil, err
 	}
+	var ch Change
+	if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	e := *a
 	e.Kind, e.Source, e.CreatedBy, e.CreatedAt = Eligible, c.Source, c.Principal, now
 	if err := s.checkAssignment(&e, now); err != nil {
-		return nil, err
-	}
-	var ch Change
-	if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
 		return nil, err
 	}
 	ch.DeleteAssignments = []string{a.Key()}
@@ -208,11 +208,19 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 		var ch Change
 		if a.Kind == Active {
 			if err := s.guardLastAdmin(ctx, a.Role, &ch, a.Principal, false); err != nil {
-				retry := Job{Kind: j.Kind, Ref: j.Ref, Due: now.Add(reminderDelay)}
-				if err := s.store.Apply(ctx, Change{Schedule: []Job{retry}}); err != nil {
+				// Letting it lapse would lock everyone out of administration:
+				// keep it another day, loudly, until someone else is assigned.
+				kept := a
+				kept.End = now.Add(reminderDelay)
+				ch.PutAssignments = []Assignment{kept}
+				ch.Schedule = []Job{{Kind: j.Kind, Ref: j.Ref, Due: kept.End}}
+				e := assignmentAudit(kept, "assignment_kept_last_admin", System, now)
+				e.Reason = ErrorMessage(err)
+				ch.Audit = []AuditEvent{e}
+				if err := s.store.Apply(ctx, ch); err != nil {
 					return err
 				}
-				s.alert(ctx, SeverityHigh, fmt.Sprintf("%s's admin assignment reached its end but was kept: %s", a.Principal, ErrorMessage(err)))
+				s.alert(ctx, SeverityHigh, fmt.Sprintf("%s's admin assignment reached its end but was kept until %s: %s", a.Principal, s.when(kept.End), ErrorMessage(err)))
 				return nil
 			}
 		}

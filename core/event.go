@@ -10,23 +10,23 @@ type EventKind string
 
 // Domain events published after each committed transition.
 const (
-	EventRequested      EventKind = "requested"        // a request waits for approval: Recipients are its approvers
-	EventMFARequired    EventKind = "mfa_required"     // a request waits for the requester's MFA code
-	EventApprovalVote   EventKind = "approval_vote"    // one approval of a quorum was recorded
-	EventEscalated      EventKind = "escalated"        // backup approvers were added: Recipients are they
-	EventApproved       EventKind = "approved"         // approval complete; Scheduled or about to activate
-	EventDenied         EventKind = "denied"           // an approver denied, with a reason
-	EventCanceled       EventKind = "canceled"         // the requester withdrew it
-	EventTimedOut       EventKind = "timed_out"        // nobody decided in time
-	EventActivated      EventKind = "activated"        // the window is open
-	EventExtended       EventKind = "extended"         // the window was lengthened
-	EventExpiring       EventKind = "expiring"         // the window ends soon
-	EventExpired        EventKind = "expired"          // the window ended
-	EventRevoked        EventKind = "revoked"          // ended early by the holder or an admin
-	EventFailed         EventKind = "failed"           // a target could not grant
-	EventAssignment     EventKind = "assignment"       // an admin changed an assignment
-	EventAlert          EventKind = "alert"            // a security alert, by Severity
-	EventMFAEnrolled    EventKind = "mfa_enrolled"     // a principal confirmed MFA enrollment
+	EventRequested      EventKind = "requested"       // a request waits for approval: Recipients are its approvers
+	EventMFARequired    EventKind = "mfa_required"    // a request waits for the requester's MFA code
+	EventApprovalVote   EventKind = "approval_vote"   // one approval of a quorum was recorded
+	EventEscalated      EventKind = "escalated"       // backup approvers were added: Recipients are they
+	EventApproved       EventKind = "approved"        // approval complete; Scheduled or about to activate
+	EventDenied         EventKind = "denied"          // an approver denied, with a reason
+	EventCanceled       EventKind = "canceled"        // the requester withdrew it
+	EventTimedOut       EventKind = "timed_out"       // nobody decided in time
+	EventActivated      EventKind = "activated"       // the window is open
+	EventExtended       EventKind = "extended"        // the window was lengthened
+	EventExpiring       EventKind = "expiring"        // the window ends soon
+	EventExpired        EventKind = "expired"         // the window ended
+	EventRevoked        EventKind = "revoked"         // ended early by the holder or an admin
+	EventFailed         EventKind = "failed"          // a target could not grant
+	EventAssignment     EventKind = "assignment"      // an admin changed an assignment
+	EventAlert          EventKind = "alert"           // a security alert, by Severity
+	EventMFAEnrolled    EventKind = "mfa_enrolled"    // a principal confirmed MFA enrollment
 	EventScheduledStart EventKind = "scheduled_start" // approved with a start in the future
 )
 

@@ -44,8 +44,8 @@ type Request struct {
 	Principal     string        `json:"principal"`
 	Role          string        `json:"role"`
 	State         State         `json:"state"`
-	Duration      time.Duration `json:"duration"`        // requested window length
-	Start         time.Time     `json:"start,omitzero"`  // requested start; zero = as soon as allowed
+	Duration      time.Duration `json:"duration"`       // requested window length
+	Start         time.Time     `json:"start,omitzero"` // requested start; zero = as soon as allowed
 	Justification string        `json:"justification,omitempty"`
 	Ticket        string        `json:"ticket,omitempty"`
 	Source        string        `json:"source,omitempty"` // adapter the request came from

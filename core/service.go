@@ -27,12 +27,12 @@ var System = Caller{Principal: "system", Source: "scheduler"}
 type Config struct {
 	Store     Store
 	Directory *Directory
-	Clock     Clock     // default SystemClock
-	Events    EventSink // default: events are dropped
-	Targets   Targets   // default: roles have no targets
-	OTP       OTP       // TOTP generator and checker
-	MFAKey    []byte    // 32-byte AES-256 key sealing TOTP secrets
-	Issuer    string    // TOTP issuer shown in authenticator apps
+	Clock     Clock          // default SystemClock
+	Events    EventSink      // default: events are dropped
+	Targets   Targets        // default: roles have no targets
+	OTP       OTP            // TOTP generator and checker
+	MFAKey    []byte         // 32-byte AES-256 key sealing TOTP secrets
+	Issuer    string         // TOTP issuer shown in authenticator apps
 	Location  *time.Location // for times in messages; default UTC
 }
 

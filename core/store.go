@@ -50,7 +50,10 @@ type Store interface {
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
-// Change is a set of writes that a Store applies atomically.
+// Change is a set of writes that a Store applies atomically. Deletions
+// apply before writes (CloseWindows before OpenWindows, DeleteAssignments
+// before PutAssignments, Unschedule before Schedule), so one Change may
+// remove a job and schedule it again with a new due time.
 type Change struct {
 	// Requests are written if each stored version equals Expect
 	// (Expect 0: the request must not exist). The store sets Version = Expect+1.
