@@ -30,7 +30,7 @@ type Console struct {
 	out      io.Writer
 	skip     func(time.Duration) // moves the clock forward; nil when time cannot be skipped
 
-	mu    sync.Mutex               // one line, tick or post at a time, so output stays in order
+	mu    sync.Mutex              // one line, tick or post at a time, so output stays in order
 	forms map[string]*pendingForm // principal id → the form they are filling in
 	seq   int
 	last  string // the newest request id shown, for "$last" in typed lines

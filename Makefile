@@ -1,0 +1,27 @@
+# elevate — two commands to get going: `make run` and `make test`.
+.PHONY: run test build fuzz bench lint
+
+GO ?= go
+
+## run: chat with elevate in the console on the demo config (memory store, no setup)
+run:
+	$(GO) run ./cmd/elevate console --config examples/demo.yaml
+
+## test: go vet and go test -race ./..., with a throwaway redis-server
+test:
+	./scripts/test.sh
+
+## build: the elevate binary in ./bin
+build:
+	$(GO) build -o bin/elevate ./cmd/elevate
+
+## fuzz: run each fuzz target for FUZZTIME (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./bot/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./core/config/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseDuration$$' -fuzztime=$(FUZZTIME) ./core/
+
+## bench: benchmarks against a throwaway redis-server
+bench:
+	BENCH=1 ./scripts/test.sh
