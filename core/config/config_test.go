@@ -179,7 +179,7 @@ roles:
     activation: {max_duration: 30m}
     assignment: {allow_permanent: true}
   ops:
-    activation: {max_duration: 8h}
+    activation: {max_duration: 8h, max_lead_time: 0h}
     extension: {allowed: true}
 assignments:
   - {principal: dana, role: admin, type: active, permanent: true}
@@ -198,7 +198,7 @@ assignments:
 		t.Errorf("default duration is min(1h, max): %v", admin.DefaultDuration)
 	}
 	ops := mustRole(t, cfg, "ops").Policy
-	if ops.DefaultDuration != time.Hour || ops.Extension.MaxTotal != 8*time.Hour {
+	if ops.DefaultDuration != time.Hour || ops.Extension.MaxTotal != 8*time.Hour || ops.MaxLeadTime != 0 {
 		t.Errorf("ops defaults: default %v, extension %+v", ops.DefaultDuration, ops.Extension)
 	}
 	if len(cfg.Directory.Groups) != 0 || cfg.Directory.ReaderRole != "" {

@@ -440,7 +440,7 @@ func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	fields := fieldsOf(v.Type())
-	secretKeys := map[int][]*yaml.Node{} // field index → the keys that set it
+	secretKeys := map[int]*yaml.Node{} // Secret field index → the last key that set it
 	for _, p := range l.pairs(n, path) {
 		key := p.key.Value
 		sub := joinPath(path, key)
@@ -451,16 +451,15 @@ func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		l.lines[sub] = p.key.Line
 		if f.secret {
-			secretKeys[f.index] = append(secretKeys[f.index], p.key)
+			secretKeys[f.index] = p.key
 			l.decodeSecret(p.value, v.Field(f.index), sub, f.file)
 			continue
 		}
-		l.decode(p.value, v.Field(f.index), joinPath(path, key))
+		l.decode(p.value, v.Field(f.index), sub)
 	}
-	for idx, keys := range secretKeys {
-		if len(keys) > 1 {
+	for idx, last := range secretKeys {
+		if s := v.Field(idx).Interface().(Secret); s.Env != "" && s.File != "" {
 			name, _, _ := strings.Cut(v.Type().Field(idx).Tag.Get("yaml"), ",")
-			last := keys[len(keys)-1]
 			l.problemAt(last.Line, joinPath(path, name),
 				"secrets must be ${ENV} references or %s_file paths: give one, not both", name)
 		}

@@ -264,34 +264,22 @@ func TestProblems(t *testing.T) {
 }
 
 func TestAllProblemsSortedByLine(t *testing.T) {
-	doc := `admin_role: admin
-timezone: Nowhere/Special
-principals:
-  dana: {email: nope}
-  bob: {slack: U1, colour: blue}
-roles:
-  admin:
-    activation: {max_duration: 1h, default_duration: 2h}
-  help:
-    activation: {max_duration: forever}
-    approval: {required: true}
-assignments:
-  - {principal: dana, role: admin, type: active, end: 2026-01-01}
-  - {principal: erin, role: help, type: eligible}
-mfa: {encryption_key: sekrit}
-`
-	ps := mustProblems(t, doc)
+	_, err := config.Load("testdata/problems.yaml")
+	var ps config.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Load = %v, want Problems", err)
+	}
 	want := []string{
-		"t.yaml:2: timezone: ",
-		"t.yaml:4: principals.dana.email: ",
-		"t.yaml:5: principals.bob.colour: ",
-		"t.yaml:8: roles.admin.activation.default_duration: ",
-		"t.yaml:9: roles.help: ",
-		"t.yaml:10: roles.help.activation.max_duration: ",
-		"t.yaml:11: roles.help.approval.approvers: ",
-		"t.yaml:14: assignments[1]: ",
-		"t.yaml:14: assignments[1].principal: ",
-		"t.yaml:15: mfa.encryption_key: ",
+		"testdata/problems.yaml:3: timezone: ",
+		"testdata/problems.yaml:5: principals.dana.email: ",
+		"testdata/problems.yaml:6: principals.bob.colour: ",
+		"testdata/problems.yaml:9: roles.admin.activation.default_duration: ",
+		"testdata/problems.yaml:10: roles.help: ",
+		"testdata/problems.yaml:11: roles.help.activation.max_duration: ",
+		"testdata/problems.yaml:12: roles.help.approval.approvers: ",
+		"testdata/problems.yaml:15: assignments[1]: ",
+		"testdata/problems.yaml:15: assignments[1].principal: ",
+		"testdata/problems.yaml:16: mfa.encryption_key: ",
 	}
 	if len(ps) != len(want) {
 		t.Fatalf("got %d problems, want %d:\n%v", len(ps), len(want), ps)
@@ -308,6 +296,12 @@ mfa: {encryption_key: sekrit}
 	// A plain-text secret is never echoed back.
 	if strings.Contains(ps.Error(), "sekrit") {
 		t.Errorf("problems leak the secret:\n%v", ps)
+	}
+	// Map iteration order never shows: every run reports the same text.
+	for range 20 {
+		if _, again := config.Load("testdata/problems.yaml"); again.Error() != ps.Error() {
+			t.Fatalf("report changed between runs:\n%v\n---\n%v", ps, again)
+		}
 	}
 }
 
