@@ -191,7 +191,7 @@ func (s *Service) afterMFA(req *Request, c Caller, now time.Time, ch *Change) ou
 			ch.Schedule = append(ch.Schedule, Job{Kind: JobEscalate, Ref: req.ID, Due: now.Add(a.Escalation.After)})
 		}
 		e := s.event(EventRequested, req, c.Principal, now)
-		e.Recipients = s.dir.Approvers(role, false, req.Principal)
+		e.Recipients = s.approvers(role, false, req.Principal)
 		return outcome{events: []Event{e}}
 	}
 	return s.approved(req, c, now, ch)

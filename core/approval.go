@@ -71,7 +71,7 @@ func (s *Service) authorizeDecision(req *Request, c Caller) (*Role, error) {
 	if c.Principal == req.Principal {
 		return nil, Errorf(EFORBIDDEN, "You cannot approve or deny your own request.")
 	}
-	if !slices.Contains(s.dir.Approvers(role, req.Escalated, req.Principal), c.Principal) {
+	if !slices.Contains(s.approvers(role, req.Escalated, req.Principal), c.Principal) {
 		return nil, Errorf(EFORBIDDEN, "You are not an approver for %s.", role.Name)
 	}
 	if req.State != PendingApproval {

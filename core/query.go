@@ -90,7 +90,7 @@ func (s *Service) mayDecide(r *Request, principal string) bool {
 	if !ok || r.Principal == principal {
 		return false
 	}
-	return slices.Contains(s.dir.Approvers(role, r.Escalated, r.Principal), principal)
+	return slices.Contains(s.approvers(role, r.Escalated, r.Principal), principal)
 }
 
 // Request returns request id if the caller may see it: its requester, one

@@ -129,11 +129,11 @@ func (s *Service) escalateStep(req *Request, now time.Time, ch *Change) (outcome
 	if req.State != PendingApproval || req.Escalated || !ok {
 		return outcome{}, errNothingToDo
 	}
-	before := s.dir.Approvers(role, false, req.Principal)
+	before := s.approvers(role, false, req.Principal)
 	req.Escalated = true
 	ch.Audit = append(ch.Audit, audit(req, "escalate", System, now))
 	e := s.event(EventEscalated, req, System.Principal, now)
-	for _, a := range s.dir.Approvers(role, true, req.Principal) {
+	for _, a := range s.approvers(role, true, req.Principal) {
 		if !slices.Contains(before, a) {
 			e.Recipients = append(e.Recipients, a)
 		}

@@ -48,6 +48,7 @@ type Service struct {
 	sealer  *Sealer
 	issuer  string
 	loc     *time.Location
+	groups  groupResolvers
 }
 
 // NewService checks c and returns a Service.

@@ -123,14 +123,22 @@ func (l *loader) parseYAML(data []byte) (root *yaml.Node, ok bool) {
 		l.syntaxProblem(data, err)
 		return nil, false
 	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		l.problemAt(max(extra.Line, 1), "", "the file holds more than one YAML document: keep everything in one")
-		return nil, false
-	case !errors.Is(err, io.EOF):
-		l.syntaxProblem(data, err)
-		return nil, false
+	// Further documents are refused, except empty ones: a stray trailing
+	// "---" holds nothing that could be lost.
+	for {
+		var extra yaml.Node
+		err := dec.Decode(&extra)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			l.syntaxProblem(data, err)
+			return nil, false
+		}
+		if len(extra.Content) != 1 || !isNull(extra.Content[0]) {
+			l.problemAt(max(extra.Line, 1), "", "the file holds more than one YAML document: keep everything in one")
+			return nil, false
+		}
 	}
 	if doc.Kind == yaml.DocumentNode {
 		if len(doc.Content) == 0 {

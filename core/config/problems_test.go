@@ -337,8 +337,12 @@ func TestEmptyFile(t *testing.T) {
 
 func TestMoreThanOneDocument(t *testing.T) {
 	ps := mustProblems(t, base+"---\nadmin_role: x\n")
-	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "more than one YAML document") {
+	if len(ps) != 1 || ps[0].Line != strings.Count(base, "\n")+1 || !strings.Contains(ps[0].Msg, "more than one YAML document") {
 		t.Errorf("got %v", ps)
+	}
+	// Document markers around the one document are fine.
+	if _, err := config.Parse("t.yaml", []byte("---\n"+base+"---\n# end\n")); err != nil {
+		t.Errorf("markers: %v", err)
 	}
 }
 
