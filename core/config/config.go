@@ -49,6 +49,55 @@ type Config struct {
 	MFA MFASettings
 	// Store configures where state is kept.
 	Store StoreSettings
+	// Targets are the systems each role is granted in: role name → targets.
+	Targets map[string][]Target
+	// Server, Slack and Discord configure the transports; environment
+	// variables fill what the file leaves out.
+	Server  ServerSettings
+	Slack   SlackSettings
+	Discord DiscordSettings
+}
+
+// Target is one system where a role is really granted.
+type Target struct {
+	Type      string        // TargetWebhook, TargetExec, TargetSlackUsergroup or TargetDiscordRole
+	URL       string        // webhook: where to POST
+	Secret    Secret        // webhook: HMAC signing secret
+	Timeout   time.Duration // webhook, exec: per attempt (default 10s)
+	Command   string        // exec: absolute path of the program (no shell)
+	Args      []string      // exec: its arguments
+	Usergroup string        // slack_usergroup: the user group id
+	Guild     string        // discord_role: the guild id
+	Role      string        // discord_role: the guild role id
+}
+
+// Target types.
+const (
+	TargetWebhook        = "webhook"
+	TargetExec           = "exec"
+	TargetSlackUsergroup = "slack_usergroup"
+	TargetDiscordRole    = "discord_role"
+)
+
+// ServerSettings configures the HTTP listener.
+type ServerSettings struct {
+	HTTPAddr string
+}
+
+// SlackSettings configures the Slack adapter.
+type SlackSettings struct {
+	BotToken, SigningSecret, AppToken Secret
+	APIURL                            string
+}
+
+// DiscordSettings configures the Discord adapter.
+type DiscordSettings struct {
+	BotToken  Secret
+	AppID     string
+	PublicKey string
+	Mode      string // "gateway" or "http"
+	Guilds    []string
+	APIURL    string
 }
 
 // MFASettings configures TOTP: the issuer shown in authenticator apps and

@@ -19,6 +19,9 @@ type fileFormat struct {
 	Assignments   []assignmentSpec         `yaml:"assignments"`
 	MFA           mfaSpec                  `yaml:"mfa"`
 	Store         storeSpec                `yaml:"store"`
+	Server        serverSpec               `yaml:"server"`
+	Slack         slackSpec                `yaml:"slack"`
+	Discord       discordSpec              `yaml:"discord"`
 }
 
 type principalSpec struct {
@@ -55,6 +58,19 @@ type roleSpec struct {
 	Eligibility expirySpec     `yaml:"eligibility"`
 	Assignment  expirySpec     `yaml:"assignment"`
 	Notify      notifySpec     `yaml:"notify"`
+	Targets     []targetSpec   `yaml:"targets"`
+}
+
+type targetSpec struct {
+	Type      string   `yaml:"type"`
+	URL       string   `yaml:"url"`
+	Secret    Secret   `yaml:"secret"`
+	Timeout   string   `yaml:"timeout"`
+	Command   string   `yaml:"command"`
+	Args      []string `yaml:"args"`
+	Usergroup string   `yaml:"usergroup"`
+	Guild     string   `yaml:"guild"`
+	Role      string   `yaml:"role"`
 }
 
 type activationSpec struct {
@@ -121,4 +137,24 @@ type mfaSpec struct {
 
 type storeSpec struct {
 	RedisURL Secret `yaml:"redis_url"`
+}
+
+type serverSpec struct {
+	HTTPAddr string `yaml:"http_addr"`
+}
+
+type slackSpec struct {
+	BotToken      Secret `yaml:"bot_token"`
+	SigningSecret Secret `yaml:"signing_secret"`
+	AppToken      Secret `yaml:"app_token"`
+	APIURL        string `yaml:"api_url"`
+}
+
+type discordSpec struct {
+	BotToken  Secret   `yaml:"bot_token"`
+	AppID     string   `yaml:"app_id"`
+	PublicKey string   `yaml:"public_key"`
+	Mode      string   `yaml:"mode"`
+	Guilds    []string `yaml:"guilds"`
+	APIURL    string   `yaml:"api_url"`
 }

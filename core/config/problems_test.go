@@ -82,8 +82,8 @@ func TestProblems(t *testing.T) {
 		// Strict decoding.
 		{"unknown key", with("principals", "  bob: {emial: bob@example.com} #<"),
 			"principals.bob.emial", "unknown key; did you mean email?"},
-		{"unknown top-level key", with("top", "slak: {} #<"),
-			"slak", "unknown key (known keys: admin_role, assignments,"},
+		{"unknown top-level key", with("top", "bogus_section: {} #<"),
+			"bogus_section", "unknown key (known keys: admin_role, assignments,"},
 		{"duplicate key", with("principals", "  bob: {}\n  bob: {} #<"),
 			"principals.bob", "duplicate key: first given at line 4"},
 		{"text wanted", with("principals", "  bob:\n    name: [a, b] #<"),

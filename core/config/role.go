@@ -23,6 +23,9 @@ func (l *loader) roles(spec *fileFormat, channels map[string]map[string]string, 
 		if reservedWords[name] {
 			l.problem(path, "role name %s is a command word of /elevate: pick another name", quote(name))
 		}
+		if requestIDShape.MatchString(name) {
+			l.problem(path, "role name %s looks like a request id (r-xxxx): pick another name", quote(name))
+		}
 		policy := l.policy(path, s, spec)
 		out[name] = &core.Role{
 			Name:        name,
@@ -192,6 +195,10 @@ func (l *loader) routing(path string, s notifySpec, approval bool, channels map[
 	}
 	return r
 }
+
+// requestIDShape is the shape of request ids, which commands such as
+// `drop` accept in place of a role name.
+var requestIDShape = regexp.MustCompile(`^r-[a-z0-9]{4,12}$`)
 
 // duration parses a duration setting with core.ParseDuration. An empty
 // value is 0; allowZero also accepts an explicit zero ("0", "0h").

@@ -43,6 +43,10 @@ func (l *loader) build(spec *fileFormat) *Config {
 	l.checkAdministered(spec, cfg.Assignments)
 	cfg.MFA = MFASettings{Issuer: cmp.Or(spec.MFA.Issuer, DefaultIssuer), EncryptionKey: spec.MFA.EncryptionKey}
 	cfg.Store = StoreSettings{RedisURL: spec.Store.RedisURL}
+	cfg.Targets = l.allTargets(spec)
+	cfg.Server = ServerSettings{HTTPAddr: spec.Server.HTTPAddr}
+	cfg.Slack = SlackSettings{BotToken: spec.Slack.BotToken, SigningSecret: spec.Slack.SigningSecret, AppToken: spec.Slack.AppToken, APIURL: spec.Slack.APIURL}
+	cfg.Discord = l.discord(spec.Discord)
 	return cfg
 }
 
