@@ -1,0 +1,92 @@
+// Package exec is a target that grants and revokes a role by running a
+// configured program with fixed arguments, without a shell. The facts of
+// the activation are passed as environment variables (ELEVATE_ACTION,
+// ELEVATE_PRINCIPAL, ELEVATE_ROLE, ...); the program exits 0 on success.
+// It gets a minimal environment, never the bot's own, which holds tokens.
+package exec
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	osexec "os/exec"
+	"strings"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// maxStderr bounds the stderr kept for the error message.
+const maxStderr = 2048
+
+// Program is a core.Target that runs a command.
+type Program struct {
+	command string
+	args    []string
+	timeout time.Duration
+}
+
+var _ core.Target = (*Program)(nil)
+
+// New returns a target running command with args, each run bounded by timeout.
+func New(command string, args []string, timeout time.Duration) *Program {
+	return &Program{command: command, args: args, timeout: timeout}
+}
+
+// Name identifies the target in logs and errors.
+func (p *Program) Name() string { return "exec " + p.command }
+
+// Grant runs the program with ELEVATE_ACTION=grant.
+func (p *Program) Grant(ctx context.Context, g core.Grant) error { return p.run(ctx, "grant", g) }
+
+// Revoke runs the program with ELEVATE_ACTION=revoke.
+func (p *Program) Revoke(ctx context.Context, g core.Grant) error { return p.run(ctx, "revoke", g) }
+
+// Env returns the environment a run gets for action and g.
+func Env(action string, g core.Grant) []string {
+	env := []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"ELEVATE_ACTION=" + action,
+		"ELEVATE_PRINCIPAL=" + g.Principal.ID,
+		"ELEVATE_PRINCIPAL_NAME=" + g.Principal.Name,
+		"ELEVATE_PRINCIPAL_EMAIL=" + g.Principal.Email,
+		"ELEVATE_ROLE=" + g.Role,
+		"ELEVATE_REQUEST_ID=" + g.RequestID,
+		"ELEVATE_WINDOW_START=" + g.Start.UTC().Format(time.RFC3339),
+		"ELEVATE_WINDOW_END=" + g.End.UTC().Format(time.RFC3339),
+		"ELEVATE_JUSTIFICATION=" + g.Justification,
+	}
+	for platform, id := range g.Principal.IDs {
+		env = append(env, "ELEVATE_PRINCIPAL_"+strings.ToUpper(platform)+"="+id)
+	}
+	return env
+}
+
+func (p *Program) run(ctx context.Context, action string, g core.Grant) error {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	cmd := osexec.CommandContext(ctx, p.command, p.args...)
+	cmd.Env = Env(action, g)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limited{w: &stderr, n: maxStderr}
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return fmt.Errorf("%s %s: timed out after %s", p.command, action, p.timeout)
+		}
+		return fmt.Errorf("%s %s: %w: %s", p.command, action, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// limited writes at most n bytes to w and discards the rest.
+type limited struct {
+	w *bytes.Buffer
+	n int
+}
+
+func (l *limited) Write(p []byte) (int, error) {
+	if room := l.n - l.w.Len(); room > 0 {
+		l.w.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
