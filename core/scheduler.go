@@ -22,7 +22,7 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
 	for {
-		jobs, err := s.store.ClaimJobs(ctx, s.clock.Now(), jobLease, jobBatch)
+		jobs, err := s.store.ClaimJobs(ctx, s.clock.Now(), s.lease, jobBatch)
 		if err != nil {
 			return n, fmt.Errorf("claim jobs: %w", err)
 		}

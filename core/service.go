@@ -34,6 +34,7 @@ type Config struct {
 	MFAKey    []byte         // 32-byte AES-256 key sealing TOTP secrets
 	Issuer    string         // TOTP issuer shown in authenticator apps
 	Location  *time.Location // for times in messages; default UTC
+	JobLease  time.Duration  // how long a claimed job is owned before another replica may run it; default 30s
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -49,6 +50,7 @@ type Service struct {
 	issuer  string
 	loc     *time.Location
 	groups  groupResolvers
+	lease   time.Duration
 }
 
 // NewService checks c and returns a Service.
@@ -68,6 +70,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if s.loc = c.Location; s.loc == nil {
 		s.loc = time.UTC
+	}
+	if s.lease = c.JobLease; s.lease <= 0 {
+		s.lease = jobLease
 	}
 	if s.issuer == "" {
 		s.issuer = "elevate"

@@ -1,0 +1,157 @@
+package core_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/core/clocktest"
+	"github.com/elevate-pim/elevate/core/totp"
+	"github.com/elevate-pim/elevate/store/memory"
+)
+
+// fakeTarget records calls and fails while told to.
+type fakeTarget struct {
+	mu          sync.Mutex
+	grants      []string
+	revokes     []string
+	failGrant   bool
+	failRevokes int
+}
+
+func (f *fakeTarget) Name() string { return "fake" }
+
+func (f *fakeTarget) Grant(_ context.Context, g core.Grant) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failGrant {
+		return errors.New("directory unavailable")
+	}
+	f.grants = append(f.grants, g.RequestID)
+	return nil
+}
+
+func (f *fakeTarget) Revoke(_ context.Context, g core.Grant) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failRevokes > 0 {
+		f.failRevokes--
+		return errors.New("directory unavailable")
+	}
+	f.revokes = append(f.revokes, g.RequestID)
+	return nil
+}
+
+type targetMap map[string][]core.Target
+
+func (m targetMap) For(role string) []core.Target { return m[role] }
+
+func newTargetHarness(t *testing.T, target core.Target) *harness {
+	t.Helper()
+	h := &harness{clock: clocktest.New(t0), dir: testDirectory()}
+	h.store = memory.New(memory.WithClock(h.clock))
+	svc, err := core.NewService(core.Config{
+		Store: h.store, Directory: h.dir, Clock: h.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32),
+		Targets: targetMap{"staging": {target}},
+		Events: core.EventSinkFunc(func(_ context.Context, e core.Event) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.events = append(h.events, e)
+		}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = svc
+	if err := svc.SeedAssignments(context.Background(), []core.Assignment{{Kind: core.Eligible, Principal: "bob", Role: "staging", Permanent: true}}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestGrantAndRevokeAtTargets(t *testing.T) {
+	ft := &fakeTarget{}
+	h := newTargetHarness(t, ft)
+	r := h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging", Duration: time.Hour})
+	if len(ft.grants) != 1 || ft.grants[0] != r.ID {
+		t.Fatalf("grants = %v", ft.grants)
+	}
+	h.advance(t, time.Hour)
+	if len(ft.revokes) != 1 || ft.revokes[0] != r.ID {
+		t.Fatalf("revokes = %v", ft.revokes)
+	}
+	if jobs, _ := h.store.Jobs(context.Background()); len(jobs) != 0 {
+		t.Fatalf("jobs left after a clean revoke: %+v", jobs)
+	}
+}
+
+func TestGrantFailureFailsTheRequest(t *testing.T) {
+	ft := &fakeTarget{failGrant: true}
+	h := newTargetHarness(t, ft)
+	r := h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging"})
+	got := h.mustGet(t, r.ID)
+	if got.State != core.Failed || !strings.Contains(got.Reason, "directory unavailable") {
+		t.Fatalf("after failed grant: %s %q", got.State, got.Reason)
+	}
+	if holds(t, h, "bob", "staging") {
+		t.Fatal("window left behind after a failed grant")
+	}
+	if _, err := h.store.Window(context.Background(), "bob", "staging"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("window key: %v", err)
+	}
+	kinds := eventNames(h.kinds(r.ID))
+	if kinds[len(kinds)-1] != "failed" {
+		t.Fatalf("requester not told: events %v", kinds)
+	}
+	// Partial grants are cleaned up: a revoke runs for the failed request.
+	if len(ft.revokes) != 1 {
+		t.Fatalf("revokes after failed grant = %v", ft.revokes)
+	}
+	// The slot is free: bob may try again.
+	ft.failGrant = false
+	h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging"})
+}
+
+func TestRevokeFailureRetriesAndAlerts(t *testing.T) {
+	ft := &fakeTarget{}
+	h := newTargetHarness(t, ft)
+	r := h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging", Duration: time.Hour})
+	ft.failRevokes = 3
+	h.advance(t, time.Hour) // expiry: inline revoke fails (1)
+	if holds(t, h, "bob", "staging") {
+		t.Fatal("the window outlived its end while revocation fails")
+	}
+	for range 6 { // backoff 1s, 2s, 4s...
+		h.advance(t, 5*time.Second)
+	}
+	if len(ft.revokes) != 1 || ft.revokes[0] != r.ID {
+		t.Fatalf("revoke never succeeded: %v", ft.revokes)
+	}
+	alerts := 0
+	h.mu.Lock()
+	for _, e := range h.events {
+		if e.Kind == core.EventAlert && e.Severity == core.SeverityHigh && strings.Contains(e.Message, r.ID) {
+			alerts++
+		}
+	}
+	h.mu.Unlock()
+	if alerts != 1 {
+		t.Fatalf("%d High alerts for the failing revoke, want 1", alerts)
+	}
+	if !contains(h.actions(t, r.ID), "revoke_failing") {
+		t.Fatal("failing revoke not audited")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
