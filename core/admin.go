@@ -43,7 +43,7 @@ func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignme
 		return nil, err
 	}
 	action := "assign"
-	all, _, err := s.store.Assignments(ctx)
+	all, err := s.store.AssignmentsOf(ctx, a.Principal, a.Role)
 	if err != nil {
 		return nil, err
 	}
@@ -180,13 +180,12 @@ func (s *Service) ConvertToEligible(ctx context.Context, c Caller, principal, ro
 
 // assignment returns one stored assignment, or ENOTFOUND.
 func (s *Service) assignment(ctx context.Context, kind AssignmentKind, principal, role string) (*Assignment, error) {
-	all, _, err := s.store.Assignments(ctx)
+	all, err := s.store.AssignmentsOf(ctx, principal, role)
 	if err != nil {
 		return nil, err
 	}
-	key := AssignmentKey(kind, principal, role)
 	for _, a := range all {
-		if a.Key() == key {
+		if a.Kind == kind {
 			return &a, nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -36,16 +37,31 @@ type AuditHead struct {
 	Hash string `json:"hash"`
 }
 
-// ComputeHash returns the SHA-256 over the event's canonical JSON encoding
-// with Hash left empty (PrevHash included).
+// ComputeHash returns the event's chain hash: SHA-256 over the previous
+// event's hash, the sequence number and the digest of the event's content,
+// as ChainHash. Splitting the content digest out lets a store compute the
+// short chain step inside the database, where appends are serialized,
+// while the content digest is computed by the writer.
 func (e AuditEvent) ComputeHash() string {
-	e.Hash = ""
+	return ChainHash(e.PrevHash, e.Seq, e.ContentDigest())
+}
+
+// ContentDigest is the SHA-256 (hex) of the event's canonical JSON encoding
+// with Seq, PrevHash and Hash left out.
+func (e AuditEvent) ContentDigest() string {
+	e.Seq, e.PrevHash, e.Hash = 0, "", ""
 	e.Time = e.Time.UTC()
 	b, err := json.Marshal(e)
 	if err != nil {
 		panic(fmt.Sprintf("audit: marshal event: %v", err)) // a struct of plain fields always marshals
 	}
 	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// ChainHash is SHA-256(prev + "\n" + seq + "\n" + contentDigest) in hex.
+func ChainHash(prev string, seq int64, contentDigest string) string {
+	sum := sha256.Sum256([]byte(prev + "\n" + strconv.FormatInt(seq, 10) + "\n" + contentDigest))
 	return hex.EncodeToString(sum[:])
 }
 

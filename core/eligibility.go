@@ -8,15 +8,12 @@ import (
 // checkEligible returns nil when principal has an eligible assignment for
 // role in force at t, and a message saying why not otherwise.
 func (s *Service) checkEligible(ctx context.Context, principal, role string, t time.Time) error {
-	all, _, err := s.store.Assignments(ctx)
+	all, err := s.store.AssignmentsOf(ctx, principal, role)
 	if err != nil {
 		return err
 	}
 	var found *Assignment
 	for i, a := range all {
-		if a.Principal != principal || a.Role != role {
-			continue
-		}
 		if a.Kind == Active && a.In(t) {
 			return Errorf(ECONFLICT, "You already hold %s through a direct assignment; no activation is needed.", role)
 		}

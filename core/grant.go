@@ -45,7 +45,7 @@ func (s *Service) grant(ctx context.Context, req *Request) {
 		return
 	}
 	_, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
-		if r.State != StateActive || r.ActivatedAt != req.ActivatedAt {
+		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
 			return outcome{}, errNothingToDo
 		}
 		r.State, r.Reason, r.DecidedAt = Failed, "grant failed: "+failure.Error(), now

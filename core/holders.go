@@ -54,22 +54,35 @@ func (s *Service) holds(ctx context.Context, principal, role string) bool {
 // Holds answers "does principal hold role right now?" and until when (zero
 // when permanent). It needs no caller: downstream systems ask it.
 func (s *Service) Holds(ctx context.Context, principal, role string) (bool, time.Time, error) {
-	if w, err := s.store.Window(ctx, principal, role); err == nil {
-		return true, w.End, nil
+	ok, until, _, err := HoldsNow(ctx, s.store, principal, role, s.clock.Now())
+	return ok, until, err
+}
+
+// HoldsReader is the part of a Store that HoldsNow reads.
+type HoldsReader interface {
+	Window(ctx context.Context, principal, role string) (*Window, error)
+	AssignmentsOf(ctx context.Context, principal, role string) ([]Assignment, error)
+}
+
+// HoldsNow answers from the store alone whether principal holds role at
+// now: a live window (its TTL is the truth) or a direct assignment in force.
+// via says which ("activation r-xxxx" or "assignment").
+func HoldsNow(ctx context.Context, st HoldsReader, principal, role string, now time.Time) (ok bool, until time.Time, via string, err error) {
+	if w, err := st.Window(ctx, principal, role); err == nil {
+		return true, w.End, "activation " + w.RequestID, nil
 	} else if ErrorCode(err) != ENOTFOUND {
-		return false, time.Time{}, err
+		return false, time.Time{}, "", err
 	}
-	all, _, err := s.store.Assignments(ctx)
+	all, err := st.AssignmentsOf(ctx, principal, role)
 	if err != nil {
-		return false, time.Time{}, err
+		return false, time.Time{}, "", err
 	}
-	now := s.clock.Now()
 	for _, a := range all {
-		if a.Kind == Active && a.Principal == principal && a.Role == role && a.In(now) {
-			return true, a.End, nil
+		if a.Kind == Active && a.In(now) {
+			return true, a.End, "assignment", nil
 		}
 	}
-	return false, time.Time{}, nil
+	return false, time.Time{}, "", nil
 }
 
 // guardLastAdmin refuses a change that takes role away from principal when

@@ -29,6 +29,11 @@ type Store interface {
 	// a counter that every change to assignments or windows increments.
 	Assignments(ctx context.Context) ([]Assignment, int64, error)
 
+	// AssignmentsOf returns principal's eligible and active assignments for
+	// role (at most one of each, eligible first): the hot path of
+	// activation and of "does P hold R?" reads only these.
+	AssignmentsOf(ctx context.Context, principal, role string) ([]Assignment, error)
+
 	// MFA returns the principal's MFA record.
 	MFA(ctx context.Context, principal string) (*MFARecord, error)
 

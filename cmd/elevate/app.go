@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/elevate-pim/elevate/core/totp"
 	"github.com/elevate-pim/elevate/notifications"
 	"github.com/elevate-pim/elevate/store/memory"
+	"github.com/elevate-pim/elevate/store/redis"
 )
 
 // Main is the wired application: config, store, core service, bot and
@@ -28,6 +31,7 @@ type Main struct {
 	Service  *core.Service
 	Bot      *bot.Bot
 	Notifier *notifications.Notifier
+	Targets  *targetSet
 	Log      zerolog.Logger
 
 	persistent bool
@@ -61,8 +65,19 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		m.Close()
 		return nil, err
 	}
+	m.Targets, err = buildTargets(cfg)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	lease, err := envDuration("ELEVATE_JOB_LEASE")
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
 	m.Service, err = core.NewService(core.Config{
-		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key,
+		JobLease: lease,
+		Store:    m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Targets,
 		Issuer: cfg.MFA.Issuer, Location: cfg.Location,
 		Events: core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) }),
 	})
@@ -79,13 +94,28 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	return m, nil
 }
 
-// openStore picks the store: the embedded memory store until a persistent one is configured.
+// openStore picks the store: Redis when ELEVATE_REDIS_URL or store.redis_url
+// names one, and otherwise the embedded memory store, with a warning.
 func (m *Main) openStore(context.Context) error {
-	if m.Config.Store.RedisURL.IsSet() || os.Getenv("ELEVATE_REDIS_URL") != "" {
-		return fmt.Errorf("a Redis URL is configured, but this build has no Redis store yet")
+	url := os.Getenv("ELEVATE_REDIS_URL")
+	if url == "" && m.Config.Store.RedisURL.IsSet() {
+		v, err := m.Config.Store.RedisURL.Resolve()
+		if err != nil {
+			return fmt.Errorf("store.redis_url: %w", err)
+		}
+		url = v
 	}
-	m.Log.Warn().Msg("no Redis configured: using the in-memory store; all state is lost when the process exits")
-	m.Store = memory.New(memory.WithClock(m.Clock))
+	if url == "" {
+		m.Log.Warn().Msg("no Redis configured: using the in-memory store; all state is lost when the process exits")
+		m.Store = memory.New(memory.WithClock(m.Clock))
+		return nil
+	}
+	st, err := redis.Open(url, redis.WithPrefix(cmp.Or(os.Getenv("ELEVATE_REDIS_PREFIX"), "elevate")))
+	if err != nil {
+		return err
+	}
+	m.Store, m.persistent = st, true
+	m.closers = append(m.closers, st.Close)
 	return nil
 }
 
@@ -148,4 +178,17 @@ func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (cor
 		return nil, nil, fmt.Errorf("the config uses the in-memory store, which keeps nothing between processes: configure store.redis_url, or export from a running console with --audit-out")
 	}
 	return m.Store, func() { m.Close() }, nil
+}
+
+// envDuration reads a duration from the environment; unset is zero.
+func envDuration(name string) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive duration like 30s", name, v)
+	}
+	return d, nil
 }

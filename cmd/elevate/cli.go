@@ -28,8 +28,11 @@ Usage:
   elevate version
 
 Environment:
+  ELEVATE_REDIS_URL        redis://[:password@]host:port/db; without it state is in memory only
   ELEVATE_ENCRYPTION_KEY   base64 of 32 bytes; seals TOTP secrets at rest
   ELEVATE_HTTP_ADDR        serve's listen address (default :8080)
+  ELEVATE_REDIS_PREFIX     key prefix (hash tag) in Redis (default elevate)
+  ELEVATE_JOB_LEASE        how long a replica owns a claimed job before another may run it (default 30s)
   ELEVATE_LOG_LEVEL        debug, info (default), warn, error
 `
 
@@ -54,6 +57,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version":
 		fmt.Fprintln(stdout, "elevate", Version)
 		return exitOK
+	case "check":
+		return cmdCheck(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(ctx, args[1:], stderr)
 	case "console":

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"WindowExtendAndClose", testWindowExtendAndClose},
 		{"Assignments", testAssignments},
 		{"HoldersRevision", testHoldersRevision},
+		{"AssignmentsOf", testAssignmentsOf},
 		{"InvalidChange", testInvalidChange},
 		{"ChangeIsAtomic", testChangeIsAtomic},
 		{"ConcurrentTransition", testConcurrentTransition},

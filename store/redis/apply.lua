@@ -1,0 +1,133 @@
+-- apply: commit one core.Change. It first checks every expectation and
+-- returns {what, index, have} for the first that fails, or {'head', 0,
+-- current head JSON} when the audit head moved since the caller chained the
+-- events; only when every check holds does it write, removals before
+-- additions, and return {'ok'}.
+--
+-- KEYS: 1 open set, 2 holders revision, 3 assignments hash, 4 jobs zset,
+--   5 job data hash, 6 audit stream, 7 audit head, then
+--   per request its key; per slot its key; per closed window its key and its
+--   role's index; per opened window the same; the MFA record's key if any.
+-- ARGV: 1-10 the counts of requests, slots, closed windows, opened windows,
+--   deleted assignments, put assignments, MFA writes (0 or 1), unscheduled
+--   jobs, scheduled jobs and audit events; 11 the expected holders revision
+--   ('' for none); 12 the audit head seq the events were chained onto; then
+--   per request: id, expected version, JSON, 1 if open else 0;
+--   per slot: expected holder, new holder ('' = free);
+--   per closed window: principal;
+--   per opened window: principal, JSON, TTL in ms;
+--   per deleted assignment: key;   per put assignment: key, JSON;
+--   the MFA write: expected version, JSON;
+--   per unscheduled job: id;   per scheduled job: id, due ms, JSON;
+--   per audit event: JSON;   and after the events, the new head JSON.
+local nReq, nSlot = tonumber(ARGV[1]), tonumber(ARGV[2])
+local nClose, nOpen = tonumber(ARGV[3]), tonumber(ARGV[4])
+local nDelA, nPutA, nMFA = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local nUnsched, nSched, nAudit = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local revExpect, headExpect = ARGV[11], tonumber(ARGV[12])
+
+local kReq = 8
+local kSlot = kReq + nReq
+local kClose = kSlot + nSlot
+local kOpen = kClose + 2 * nClose
+local kMFA = kOpen + 2 * nOpen
+
+local aReq = 13
+local aSlot = aReq + 4 * nReq
+local aClose = aSlot + 2 * nSlot
+local aOpen = aClose + nClose
+local aDelA = aOpen + 3 * nOpen
+local aPutA = aDelA + nDelA
+local aMFA = aPutA + 2 * nPutA
+local aUnsched = aMFA + 2 * nMFA
+local aSched = aUnsched + nUnsched
+local aAudit = aSched + 3 * nSched
+local aHead = aAudit + nAudit
+
+-- version returns the "version" of a stored JSON record, 0 when absent.
+local function version(raw)
+  if not raw then return 0 end
+  local ok, v = pcall(cjson.decode, raw)
+  if ok and type(v) == 'table' and tonumber(v.version) then return tonumber(v.version) end
+  return -1
+end
+
+-- Checks, in the memory store's order.
+for i = 0, nReq - 1 do
+  local have = version(redis.call('GET', KEYS[kReq + i]))
+  if have ~= tonumber(ARGV[aReq + 4 * i + 1]) then return {'request', i, have} end
+end
+for i = 0, nSlot - 1 do
+  local have = redis.call('GET', KEYS[kSlot + i]) or ''
+  if have ~= ARGV[aSlot + 2 * i] then return {'slot', i, have} end
+end
+if revExpect ~= '' then
+  local have = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if have ~= tonumber(revExpect) then return {'holders', 0, have} end
+end
+if nMFA == 1 then
+  local have = version(redis.call('GET', KEYS[kMFA]))
+  if have ~= tonumber(ARGV[aMFA]) then return {'mfa', 0, have} end
+end
+if nAudit > 0 then
+  local raw = redis.call('GET', KEYS[7])
+  local seq = 0
+  if raw then seq = tonumber(cjson.decode(raw).seq) end
+  if seq ~= headExpect then return {'head', 0, raw or ''} end
+end
+
+-- Writes.
+for i = 0, nReq - 1 do
+  local a = aReq + 4 * i
+  redis.call('SET', KEYS[kReq + i], ARGV[a + 2])
+  if ARGV[a + 3] == '1' then
+    redis.call('SADD', KEYS[1], ARGV[a])
+  else
+    redis.call('SREM', KEYS[1], ARGV[a])
+  end
+end
+for i = 0, nSlot - 1 do
+  local set = ARGV[aSlot + 2 * i + 1]
+  if set == '' then
+    redis.call('DEL', KEYS[kSlot + i])
+  else
+    redis.call('SET', KEYS[kSlot + i], set)
+  end
+end
+for i = 0, nClose - 1 do
+  redis.call('DEL', KEYS[kClose + 2 * i])
+  redis.call('SREM', KEYS[kClose + 2 * i + 1], ARGV[aClose + i])
+end
+for i = 0, nOpen - 1 do
+  local a = aOpen + 3 * i
+  redis.call('SET', KEYS[kOpen + 2 * i], ARGV[a + 1], 'PX', ARGV[a + 2])
+  redis.call('SADD', KEYS[kOpen + 2 * i + 1], ARGV[a])
+end
+for i = 0, nDelA - 1 do
+  redis.call('HDEL', KEYS[3], ARGV[aDelA + i])
+end
+for i = 0, nPutA - 1 do
+  redis.call('HSET', KEYS[3], ARGV[aPutA + 2 * i], ARGV[aPutA + 2 * i + 1])
+end
+if nClose + nOpen + nDelA + nPutA > 0 then
+  redis.call('INCR', KEYS[2])
+end
+if nMFA == 1 then
+  redis.call('SET', KEYS[kMFA], ARGV[aMFA + 1])
+end
+for i = 0, nUnsched - 1 do
+  redis.call('ZREM', KEYS[4], ARGV[aUnsched + i])
+  redis.call('HDEL', KEYS[5], ARGV[aUnsched + i])
+end
+for i = 0, nSched - 1 do
+  local a = aSched + 3 * i
+  redis.call('ZADD', KEYS[4], ARGV[a + 1], ARGV[a])
+  redis.call('HSET', KEYS[5], ARGV[a], ARGV[a + 2])
+end
+for i = 0, nAudit - 1 do
+  redis.call('XADD', KEYS[6], '*', 'e', ARGV[aAudit + i])
+end
+if nAudit > 0 then
+  redis.call('SET', KEYS[7], ARGV[aHead])
+end
+return {'ok'}

@@ -1,0 +1,152 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// storedJob is a job as the job data hash holds it: the job's own JSON and
+// its due time in unix ms, the score it has in the schedule while unclaimed.
+type storedJob struct {
+	core.Job
+	DueMillis int64 `json:"m"`
+}
+
+func encodeJob(j core.Job) ([]byte, error) {
+	b, err := json.Marshal(storedJob{Job: j, DueMillis: j.Due.UnixMilli()})
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.ID(), err)
+	}
+	return b, nil
+}
+
+func decodeJob(raw string) (storedJob, error) {
+	var j storedJob
+	if err := json.Unmarshal([]byte(raw), &j); err != nil {
+		return storedJob{}, fmt.Errorf("decode job: %w", err)
+	}
+	j.Lease = time.Time{}
+	return j, nil
+}
+
+// claimScript leases up to ARGV[3] jobs scored at or before ARGV[1] until
+// ARGV[2] and returns their data. KEYS: the schedule, the job data hash.
+// An id without data (left by a hand edit) is dropped from the schedule.
+var claimScript = goredis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  local raw = redis.call('HGET', KEYS[2], id)
+  if raw then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id)
+    out[#out + 1] = raw
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`)
+
+// ClaimJobs claims up to limit jobs due at or before now (at millisecond
+// precision), earliest score first, ties by id. Each claimed job comes due
+// again at now+lease, and is returned with Lease set to that time and Due
+// as scheduled. A lease or limit that is not positive is EINVALID.
+func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]core.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if lease <= 0 {
+		return nil, core.Errorf(core.EINVALID, "A job lease must be positive, not %v.", lease)
+	}
+	if limit <= 0 {
+		return nil, core.Errorf(core.EINVALID, "A job claim limit must be positive, not %d.", limit)
+	}
+	nowMs := now.UnixMilli()
+	// A lease shorter than the score's precision still ends after now, or
+	// the same claim time would find the job due again.
+	until := max(now.Add(lease).UnixMilli(), nowMs+1)
+	raws, err := claimScript.Run(ctx, s.client, []string{s.keys.jobs(), s.keys.jobData()}, nowMs, until, limit).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("redis claim jobs: %w", err)
+	}
+	out := make([]core.Job, 0, len(raws))
+	for _, raw := range raws {
+		j, err := decodeJob(raw)
+		if err != nil {
+			return nil, fmt.Errorf("redis claim jobs: %w", err)
+		}
+		j.Lease = fromMillis(until)
+		out = append(out, j.Job)
+	}
+	return out, nil
+}
+
+// completeScript removes job ARGV[1] if it is claimed with lease end
+// ARGV[2] (unix ms). A job scored at its due time is not claimed, whatever
+// the lease asked about. KEYS: the schedule, the job data hash.
+var completeScript = goredis.NewScript(`
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if raw and tonumber(cjson.decode(raw).m) == tonumber(score) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`)
+
+// CompleteJob removes j if it is still claimed under j.Lease, compared at
+// millisecond precision. A job that was rescheduled, re-claimed or removed
+// since is left alone, without error.
+func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	keys := []string{s.keys.jobs(), s.keys.jobData()}
+	if err := completeScript.Run(ctx, s.client, keys, j.ID(), j.Lease.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("redis complete job %s: %w", j.ID(), err)
+	}
+	return nil
+}
+
+// Jobs returns every scheduled job, the soonest due (or lease end) first,
+// ties by id; a claimed job has Lease set.
+func (s *Store) Jobs(ctx context.Context) ([]core.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var (
+		scored *goredis.ZSliceCmd
+		data   *goredis.MapStringStringCmd
+	)
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		scored = p.ZRangeWithScores(ctx, s.keys.jobs(), 0, -1)
+		data = p.HGetAll(ctx, s.keys.jobData())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redis jobs: %w", err)
+	}
+	all := data.Val()
+	out := make([]core.Job, 0, len(scored.Val()))
+	for _, z := range scored.Val() {
+		id, _ := z.Member.(string)
+		raw, ok := all[id]
+		if !ok {
+			continue
+		}
+		j, err := decodeJob(raw)
+		if err != nil {
+			return nil, fmt.Errorf("redis job %s: %w", id, err)
+		}
+		if score := int64(z.Score); score != j.DueMillis {
+			j.Lease = fromMillis(score)
+		}
+		out = append(out, j.Job)
+	}
+	return out, nil
+}

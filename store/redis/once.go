@@ -1,0 +1,29 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// Once reports whether key was not seen within the last ttl and marks it
+// seen for ttl from now (SET NX PX: Redis keeps the time). An empty key or
+// a ttl that is not positive is EINVALID.
+func (s *Store) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if key == "" {
+		return false, core.Errorf(core.EINVALID, "A de-duplication key is empty.")
+	}
+	if ttl <= 0 {
+		return false, core.Errorf(core.EINVALID, "A de-duplication TTL must be positive, not %v.", ttl)
+	}
+	first, err := s.client.SetNX(ctx, s.keys.once(key), 1, time.Duration(ttlMillis(ttl))*time.Millisecond).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis once %s: %w", key, err)
+	}
+	return first, nil
+}

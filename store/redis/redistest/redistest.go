@@ -1,0 +1,194 @@
+// Package redistest gives tests a real Redis: the server named by
+// ELEVATE_TEST_REDIS_URL when it is set (make test starts one), or else a
+// throwaway redis-server on a free loopback port, started on first use and
+// killed when the tests end. Each store it hands out lives under its own
+// random key prefix, so that tests sharing one server never see each
+// other's keys.
+//
+// A test package uses it from TestMain:
+//
+//	func TestMain(m *testing.M) { redistest.Main(m) }
+//
+// and then calls NewStore, or NewClient and NewPrefix, in its tests.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/store/redis"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// EnvURL names the environment variable holding the URL of a Redis server
+// to test against instead of starting one.
+const EnvURL = "ELEVATE_TEST_REDIS_URL"
+
+// notInstalled is the message when there is neither a server URL nor a
+// redis-server binary.
+const notInstalled = "redis-server not found: apt-get install redis-server"
+
+var (
+	mu          sync.Mutex
+	mainRunning bool    // Main is running the tests: one server serves them all
+	shared      *server // the server Main's tests share, once started
+	sharedErr   error   // why it could not start
+	tried       bool    // whether starting it was tried
+	checkedEnv  bool    // whether the server at EnvURL answered
+)
+
+// Main runs the package's tests, then stops the server they shared, if one
+// was started, and exits with the tests' status. Call it from TestMain.
+func Main(m *testing.M) {
+	mu.Lock()
+	mainRunning = true
+	mu.Unlock()
+	code := m.Run()
+	mu.Lock()
+	if shared != nil {
+		shared.stop()
+		shared = nil
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
+// URL returns the URL of a Redis server for t: EnvURL's when it is set, or
+// a throwaway server's. Without redis-server installed it skips t, or fails
+// it when the environment variable CI is set, where a skip would hide that
+// nothing was tested. A package whose TestMain does not call Main gets a
+// server per test instead of one for all.
+func URL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv(EnvURL); u != "" {
+		checkEnvServer(t, u)
+		return u
+	}
+	mu.Lock()
+	if !mainRunning {
+		mu.Unlock()
+		srv, err := start()
+		if err != nil {
+			fail(t, err)
+		}
+		t.Cleanup(srv.stop)
+		return srv.url
+	}
+	if !tried {
+		tried = true
+		shared, sharedErr = start()
+	}
+	srv, err := shared, sharedErr
+	mu.Unlock()
+	if err != nil {
+		fail(t, err)
+	}
+	return srv.url
+}
+
+// checkEnvServer fails t, once per process, with a clear message when the
+// server at u does not answer, rather than leaving each test to fail on its
+// first command.
+func checkEnvServer(t testing.TB, u string) {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if checkedEnv {
+		return
+	}
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatalf("%s is not a Redis URL: %v", EnvURL, err)
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("%s: Redis at %s does not answer: %v", EnvURL, opt.Addr, err)
+	}
+	checkedEnv = true
+}
+
+// fail skips or fails t for err, a failure to start a server.
+func fail(t testing.TB, err error) {
+	t.Helper()
+	if errors.Is(err, errNotInstalled) {
+		if os.Getenv("CI") != "" {
+			t.Fatal(notInstalled)
+		}
+		t.Skip(notInstalled)
+	}
+	t.Fatalf("start redis-server: %v", err)
+}
+
+// NewClient returns a client of the test server, closed when t ends.
+func NewClient(t testing.TB) *goredis.Client {
+	t.Helper()
+	opt, err := goredis.ParseURL(URL(t))
+	if err != nil {
+		t.Fatalf("parse Redis URL: %v", err)
+	}
+	c := goredis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// NewPrefix returns a fresh random key prefix, whose keys are deleted when
+// t ends, so that a long-lived shared server does not fill up.
+func NewPrefix(t testing.TB) string {
+	t.Helper()
+	var b [8]byte
+	rand.Read(b[:])
+	prefix := "test-" + hex.EncodeToString(b[:])
+	u := URL(t)
+	t.Cleanup(func() {
+		if err := deletePrefix(u, prefix); err != nil {
+			t.Errorf("delete the keys of prefix %s: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+// deletePrefix deletes every key under prefix on the server at u.
+func deletePrefix(u, prefix string) error {
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		return err
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	iter := c.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 1000 {
+			if err := c.Unlink(ctx, batch...).Err(); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		return c.Unlink(ctx, batch...).Err()
+	}
+	return nil
+}
+
+// NewStore returns a store on the test server under a fresh prefix, with
+// its own client, closed and emptied when t ends.
+func NewStore(t testing.TB) *redis.Store {
+	t.Helper()
+	return redis.New(NewClient(t), redis.WithPrefix(NewPrefix(t)))
+}

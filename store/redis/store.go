@@ -1,0 +1,228 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+var _ core.Store = (*Store)(nil)
+
+// DefaultPrefix is the key prefix, and so the hash tag, of a store made
+// without WithPrefix.
+const DefaultPrefix = "elevate"
+
+// pingTimeout bounds Open's first contact with the server.
+const pingTimeout = 5 * time.Second
+
+// Store is a core.Store kept in Redis. It is safe for concurrent use, and
+// any number of Stores, in one process or in many, may share one prefix on
+// one Redis deployment: they then see and guard the same state.
+type Store struct {
+	client goredis.UniversalClient
+	keys   keyspace
+
+	// mu guards head: the audit head this Store last saw, the one it
+	// chains the next Change's events onto. Another Store may have moved it
+	// since; Apply then learns the real head from the script and retries.
+	mu        sync.Mutex
+	head      core.AuditHead
+	headKnown bool
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithPrefix makes every key of the store start with the hash tag
+// {prefix}, so that several deployments can share one Redis. The prefix must
+// not be empty and must not contain '{' or '}', which would change the hash
+// tag; New panics on such a prefix, as on any programming error.
+func WithPrefix(prefix string) Option {
+	return func(s *Store) {
+		if prefix == "" || strings.ContainsAny(prefix, "{}") {
+			panic(fmt.Sprintf("redis: invalid key prefix %q: it must be non-empty and free of '{' and '}'", prefix))
+		}
+		s.keys = newKeyspace(prefix)
+	}
+}
+
+// New returns a store on client, which may be a single-node, Sentinel
+// (failover) or Cluster client. The store does not check that the server is
+// reachable; Open does.
+func New(client goredis.UniversalClient, opts ...Option) *Store {
+	s := &Store{client: client, keys: newKeyspace(DefaultPrefix)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Open connects to the single Redis server named by a redis:// or rediss://
+// URL (redis://[user:password@]host:port/db), checks within 5 seconds that
+// it answers, and returns a store on it. Errors name the host, never the
+// password. For Sentinel or Cluster, build a goredis.UniversalClient and
+// call New.
+func Open(rawURL string, opts ...Option) (*Store, error) {
+	opt, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("redis: bad URL %s: %w", redactURL(rawURL), withoutURL(err))
+	}
+	client := goredis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("redis at %s is unreachable: %w", opt.Addr, err)
+	}
+	return New(client, opts...), nil
+}
+
+// redactURL returns rawURL with any password replaced by "xxxxx", or a
+// placeholder when it does not parse, since the raw text may hold a password.
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// withoutURL drops the URL text that net/url puts into its errors, which
+// would show a password.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// Close closes the store's Redis client, and so any store sharing it.
+func (s *Store) Close() error { return s.client.Close() }
+
+// Request returns the request with the given id, or ENOTFOUND.
+func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	raw, err := s.client.Get(ctx, s.keys.request(id)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, core.Errorf(core.ENOTFOUND, "No request %q.", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("redis request %s: %w", id, err)
+	}
+	var r core.Request
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("redis request %s: decode: %w", id, err)
+	}
+	return &r, nil
+}
+
+// OpenRequests returns every request whose state is not final, oldest first
+// (by CreatedAt, then ID).
+func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ids, err := s.client.SMembers(ctx, s.keys.open()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis open requests: %w", err)
+	}
+	out := make([]*core.Request, 0, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.keys.request(id)
+	}
+	vals, err := s.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis open requests: %w", err)
+	}
+	for i, v := range vals {
+		raw, ok := v.(string)
+		if !ok {
+			continue // written and finished between the two reads: no longer open
+		}
+		var r core.Request
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, fmt.Errorf("redis open request %s: decode: %w", ids[i], err)
+		}
+		if r.State.Final() {
+			continue // finished between the two reads
+		}
+		out = append(out, &r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Assignments returns every assignment, sorted by key, and the holders
+// revision, both read in one transaction.
+func (s *Store) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	var (
+		all *goredis.MapStringStringCmd
+		rev *goredis.StringCmd
+	)
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		all = p.HGetAll(ctx, s.keys.asg())
+		rev = p.Get(ctx, s.keys.rev())
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, 0, fmt.Errorf("redis assignments: %w", err)
+	}
+	var holders int64
+	if v, err := rev.Result(); err == nil {
+		if holders, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return nil, 0, fmt.Errorf("redis holders revision %q: %w", v, err)
+		}
+	}
+	out := make([]core.Assignment, 0, len(all.Val()))
+	for key, raw := range all.Val() {
+		var a core.Assignment
+		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+			return nil, 0, fmt.Errorf("redis assignment %s: decode: %w", key, err)
+		}
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out, holders, nil
+}
+
+// MFA returns the principal's MFA record, or ENOTFOUND.
+func (s *Store) MFA(ctx context.Context, principal string) (*core.MFARecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	raw, err := s.client.Get(ctx, s.keys.mfa(principal)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, core.Errorf(core.ENOTFOUND, "%s has not enrolled in MFA.", principal)
+	} else if err != nil {
+		return nil, fmt.Errorf("redis MFA of %s: %w", principal, err)
+	}
+	var r core.MFARecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("redis MFA of %s: decode: %w", principal, err)
+	}
+	return &r, nil
+}
