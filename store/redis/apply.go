@@ -102,7 +102,7 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	}
 }
 
-// The script's fixed keys, in KEYS order.
+// fixedKeys returns the keys every Apply script passes first, in KEYS order.
 func (s *Store) fixedKeys() []string {
 	k := s.keys
 	return []string{k.open(), k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead()}

@@ -36,10 +36,10 @@ const notInstalled = "redis-server not found: apt-get install redis-server"
 
 var (
 	mu          sync.Mutex
-	mainRunning bool    // Main is running the tests: one server serves them all
-	shared      *server // the server Main's tests share, once started
-	sharedErr   error   // why it could not start
-	tried       bool    // whether starting it was tried
+	mainRunning bool    // Main is running the tests: the server lives until they end
+	shared      *server // the running server, if any
+	sharedErr   error   // under Main, why the server could not start
+	users       int     // without Main, the tests using the server: the last one stops it
 	checkedEnv  bool    // whether the server at EnvURL answered
 )
 
@@ -62,8 +62,9 @@ func Main(m *testing.M) {
 // URL returns the URL of a Redis server for t: EnvURL's when it is set, or
 // a throwaway server's. Without redis-server installed it skips t, or fails
 // it when the environment variable CI is set, where a skip would hide that
-// nothing was tested. A package whose TestMain does not call Main gets a
-// server per test instead of one for all.
+// nothing was tested. Under Main, one server serves every test; otherwise
+// it serves the tests running at once (a test and its subtests), and the
+// last of them to end stops it.
 func URL(t testing.TB) string {
 	t.Helper()
 	if u := os.Getenv(EnvURL); u != "" {
@@ -71,25 +72,34 @@ func URL(t testing.TB) string {
 		return u
 	}
 	mu.Lock()
-	if !mainRunning {
-		mu.Unlock()
-		srv, err := start()
-		if err != nil {
-			fail(t, err)
-		}
-		t.Cleanup(srv.stop)
-		return srv.url
-	}
-	if !tried {
-		tried = true
+	if shared == nil && sharedErr == nil {
 		shared, sharedErr = start()
 	}
 	srv, err := shared, sharedErr
+	if !mainRunning {
+		sharedErr = nil // each test tries again
+		if err == nil {
+			users++
+			t.Cleanup(release)
+		}
+	}
 	mu.Unlock()
 	if err != nil {
 		fail(t, err)
 	}
 	return srv.url
+}
+
+// release ends one test's use of the server, stopping it after the last,
+// when Main is not there to stop it.
+func release() {
+	mu.Lock()
+	defer mu.Unlock()
+	users--
+	if users == 0 && !mainRunning && shared != nil {
+		shared.stop()
+		shared = nil
+	}
 }
 
 // checkEnvServer fails t, once per process, with a clear message when the
