@@ -2,11 +2,12 @@ package redis
 
 import (
 	"context"
+	crand "crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -15,28 +16,25 @@ import (
 )
 
 // applyScript checks every expectation of a Change and, only if all hold,
-// writes all of it. See apply.lua for its keys and arguments.
+// writes all of it. See apply.lua for its keys and arguments; sha256.lua
+// gives it the SHA-256 that Redis Lua lacks, for the audit chain.
 //
+//go:embed sha256.lua
+var sha256Source string
+
 //go:embed apply.lua
 var applySource string
 
-var applyScript = goredis.NewScript(applySource)
-
-// Apply retries: a Change whose audit events were chained onto a head that
-// moved is chained again onto the new head, up to maxAttempts times in all,
-// after a short random pause that grows with each attempt.
-const (
-	maxAttempts = 50
-	backoffStep = 200 * time.Microsecond
-	maxBackoff  = 5 * time.Millisecond
-)
+var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
 
 // Apply commits c atomically in one Lua script. It first validates c
 // (EINVALID) in Go; the script then checks every expectation (ECONFLICT)
 // and only when all hold writes anything. Within one Change, removals take
 // effect before additions (CloseWindows before OpenWindows,
 // DeleteAssignments before PutAssignments, Unschedule before Schedule).
-// Errors from Redis itself come back wrapped, with no code (EINTERNAL).
+// Audit events are chained inside the script, so concurrent Applies never
+// retry over the audit head. Errors from Redis itself come back wrapped,
+// with no code (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -48,72 +46,27 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
-	if len(c.Audit) == 0 {
-		res, err := applyScript.Run(ctx, s.client, keys, args...).Slice()
-		if err != nil {
-			return fmt.Errorf("redis apply: %w", err)
-		}
-		return conflict(c, res)
-	}
-
-	head, err := s.auditHead(ctx)
+	res, err := applyScript.Run(ctx, s.client, keys, args...).Slice()
 	if err != nil {
-		return err
+		return fmt.Errorf("redis apply: %w", err)
 	}
-	args = args[:len(args):len(args)] // so that appending copies, leaving args for the next attempt
-	for attempt := 1; ; attempt++ {
-		events, newHead, err := chain(head, c.Audit)
-		if err != nil {
-			return fmt.Errorf("redis apply: %w", err)
-		}
-		args[headSeqArg] = head.Seq
-		res, err := applyScript.Run(ctx, s.client, keys, append(args, events...)...).Slice()
-		if err != nil {
-			return fmt.Errorf("redis apply: %w", err)
-		}
-		if !isHeadMoved(res) {
-			if err := conflict(c, res); err != nil {
-				return err
-			}
-			s.sawHead(newHead)
-			return nil
-		}
-		current, err := decodeHead(res)
-		if err != nil {
-			return fmt.Errorf("redis apply: %w", err)
-		}
-		if current == newHead {
-			// The head is the one this attempt wrote: the script ran
-			// before, and the client re-sent it after losing the reply.
-			s.sawHead(newHead)
-			return nil
-		}
-		s.sawHead(current)
-		head = current
-		if attempt == maxAttempts {
-			return fmt.Errorf("redis apply: the audit log moved on under %d attempts in a row", maxAttempts)
-		}
-		pause := min(time.Duration(attempt)*backoffStep, maxBackoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(rand.N(pause) + 1):
-		}
-	}
+	return conflict(c, res)
 }
 
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
 func (s *Store) fixedKeys() []string {
 	k := s.keys
-	return []string{k.open(), k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead()}
+	return []string{k.open(), k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied(newApplyID())}
 }
 
-// headSeqArg is the index in the script's arguments of the audit head
-// sequence number that the Change's events were chained onto.
-const headSeqArg = 11
+// newApplyID names one Change, so that a re-sent script applies it once.
+func newApplyID() string {
+	var b [16]byte
+	crand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
-// encode lays c out as the script's keys and arguments, all but the audit
-// events and the new head, which depend on the head each attempt chains onto.
+// encode lays c out as the script's keys and arguments.
 func (s *Store) encode(c core.Change) ([]string, []any, error) {
 	mfa := 0
 	if c.MFA != nil {
@@ -128,7 +81,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, int64(0), // headSeqArg
+		rev, "",
 	}
 
 	for _, w := range c.Requests {
@@ -198,6 +151,15 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		}
 		args = append(args, j.ID(), j.Due.UnixMilli(), b)
 	}
+	for _, e := range c.Audit {
+		e.Seq, e.PrevHash, e.Hash = 0, "", ""
+		e.Time = e.Time.UTC()
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode audit event: %w", err)
+		}
+		args = append(args, b, e.ContentDigest())
+	}
 	return keys, args, nil
 }
 
@@ -205,53 +167,6 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 // that a positive TTL never becomes zero.
 func ttlMillis(d time.Duration) int64 {
 	return int64((d + time.Millisecond - 1) / time.Millisecond)
-}
-
-// chain returns the script's audit arguments: events chained onto head,
-// encoded, then the encoded head after them. It also returns that head.
-func chain(head core.AuditHead, events []core.AuditEvent) ([]any, core.AuditHead, error) {
-	out := make([]any, 0, len(events)+1)
-	for _, e := range events {
-		e = core.Chain(head, e)
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, core.AuditHead{}, fmt.Errorf("encode audit event %d: %w", e.Seq, err)
-		}
-		out = append(out, b)
-		head = core.AuditHead{Seq: e.Seq, Hash: e.Hash}
-	}
-	b, err := json.Marshal(head)
-	if err != nil {
-		return nil, core.AuditHead{}, fmt.Errorf("encode audit head: %w", err)
-	}
-	return append(out, b), head, nil
-}
-
-// auditHead returns the head this Store last saw, reading it from Redis the
-// first time.
-func (s *Store) auditHead(ctx context.Context) (core.AuditHead, error) {
-	s.mu.Lock()
-	head, known := s.head, s.headKnown
-	s.mu.Unlock()
-	if known {
-		return head, nil
-	}
-	head, err := s.readHead(ctx)
-	if err != nil {
-		return core.AuditHead{}, fmt.Errorf("redis apply: %w", err)
-	}
-	s.sawHead(head)
-	return head, nil
-}
-
-// sawHead records head as the newest this Store knows of. Heads only move
-// forward, so an older one (from a slower concurrent Apply) is ignored.
-func (s *Store) sawHead(head core.AuditHead) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.headKnown || head.Seq >= s.head.Seq {
-		s.head, s.headKnown = head, true
-	}
 }
 
 // readHead reads the audit head from Redis: the zero head when the log is empty.
@@ -264,23 +179,6 @@ func (s *Store) readHead(ctx context.Context) (core.AuditHead, error) {
 	}
 	var head core.AuditHead
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return core.AuditHead{}, fmt.Errorf("decode audit head: %w", err)
-	}
-	return head, nil
-}
-
-// isHeadMoved reports whether the script refused a Change because the
-// audit head moved since its events were chained.
-func isHeadMoved(res []any) bool { return len(res) > 0 && res[0] == "head" }
-
-// decodeHead returns the current head that a "head" result carries.
-func decodeHead(res []any) (core.AuditHead, error) {
-	raw, _ := res[len(res)-1].(string)
-	if raw == "" {
-		return core.AuditHead{}, nil
-	}
-	var head core.AuditHead
-	if err := json.Unmarshal([]byte(raw), &head); err != nil {
 		return core.AuditHead{}, fmt.Errorf("decode audit head: %w", err)
 	}
 	return head, nil

@@ -1,17 +1,21 @@
 -- apply: commit one core.Change. It first checks every expectation and
--- returns {what, index, have} for the first that fails, or {'head', 0,
--- current head JSON} when the audit head moved since the caller chained the
--- events; only when every check holds does it write, removals before
--- additions, and return {'ok'}.
+-- returns {what, index, have} for the first that fails; only when every
+-- check holds does it write, removals before additions, and return {'ok'}.
+-- Audit events are chained here, where appends are serialized: each gets
+-- the next sequence number and hash = sha256(prev .. "\n" .. seq .. "\n" ..
+-- content digest) (core.ChainHash), so concurrent writers never collide.
+-- A Change is applied at most once: its random id is remembered for ten
+-- minutes, so a script the client re-sends after a lost reply is a no-op.
 --
 -- KEYS: 1 open set, 2 holders revision, 3 assignments hash, 4 jobs zset,
---   5 job data hash, 6 audit stream, 7 audit head, then
+--   5 job data hash, 6 audit stream, 7 audit head, 8 this Change's
+--   applied marker, then
 --   per request its key; per slot its key; per closed window its key and its
 --   role's index; per opened window the same; the MFA record's key if any.
 -- ARGV: 1-10 the counts of requests, slots, closed windows, opened windows,
 --   deleted assignments, put assignments, MFA writes (0 or 1), unscheduled
 --   jobs, scheduled jobs and audit events; 11 the expected holders revision
---   ('' for none); 12 the audit head seq the events were chained onto; then
+--   ('' for none); 12 unused; then
 --   per request: id, expected version, JSON, 1 if open else 0;
 --   per slot: expected holder, new holder ('' = free);
 --   per closed window: principal;
@@ -19,14 +23,16 @@
 --   per deleted assignment: key;   per put assignment: key, JSON;
 --   the MFA write: expected version, JSON;
 --   per unscheduled job: id;   per scheduled job: id, due ms, JSON;
---   per audit event: JSON;   and after the events, the new head JSON.
+--   per audit event: its content JSON and content digest.
 local nReq, nSlot = tonumber(ARGV[1]), tonumber(ARGV[2])
 local nClose, nOpen = tonumber(ARGV[3]), tonumber(ARGV[4])
 local nDelA, nPutA, nMFA = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local nUnsched, nSched, nAudit = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local revExpect, headExpect = ARGV[11], tonumber(ARGV[12])
+local revExpect = ARGV[11]
 
-local kReq = 8
+if redis.call('EXISTS', KEYS[8]) == 1 then return {'ok'} end
+
+local kReq = 9
 local kSlot = kReq + nReq
 local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
@@ -42,7 +48,6 @@ local aMFA = aPutA + 2 * nPutA
 local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
-local aHead = aAudit + nAudit
 
 -- version returns the "version" of a stored JSON record, 0 when absent.
 local function version(raw)
@@ -68,12 +73,6 @@ end
 if nMFA == 1 then
   local have = version(redis.call('GET', KEYS[kMFA]))
   if have ~= tonumber(ARGV[aMFA]) then return {'mfa', 0, have} end
-end
-if nAudit > 0 then
-  local raw = redis.call('GET', KEYS[7])
-  local seq = 0
-  if raw then seq = tonumber(cjson.decode(raw).seq) end
-  if seq ~= headExpect then return {'head', 0, raw or ''} end
 end
 
 -- Writes.
@@ -124,10 +123,20 @@ for i = 0, nSched - 1 do
   redis.call('ZADD', KEYS[4], ARGV[a + 1], ARGV[a])
   redis.call('HSET', KEYS[5], ARGV[a], ARGV[a + 2])
 end
-for i = 0, nAudit - 1 do
-  redis.call('XADD', KEYS[6], '*', 'e', ARGV[aAudit + i])
-end
 if nAudit > 0 then
-  redis.call('SET', KEYS[7], ARGV[aHead])
+  local seq, hash = 0, ''
+  local raw = redis.call('GET', KEYS[7])
+  if raw then
+    local head = cjson.decode(raw)
+    seq, hash = tonumber(head.seq), head.hash
+  end
+  for i = 0, nAudit - 1 do
+    seq = seq + 1
+    local h = sha256(hash .. '\n' .. string.format('%d', seq) .. '\n' .. ARGV[aAudit + 2 * i + 1])
+    redis.call('XADD', KEYS[6], '*', 'e', ARGV[aAudit + 2 * i], 'seq', string.format('%d', seq), 'prev', hash, 'hash', h)
+    hash = h
+  end
+  redis.call('SET', KEYS[7], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
 end
+redis.call('SET', KEYS[8], '1', 'PX', 600000)
 return {'ok'}

@@ -25,7 +25,6 @@ func (s *Store) Audit(ctx context.Context) ([]core.AuditEvent, core.AuditHead, e
 	if err != nil {
 		return nil, core.AuditHead{}, fmt.Errorf("redis audit: %w", err)
 	}
-	s.sawHead(head)
 	var out []core.AuditEvent
 	start := "-"
 	for {
@@ -41,6 +40,14 @@ func (s *Store) Audit(ctx context.Context) ([]core.AuditEvent, core.AuditHead, e
 			var e core.AuditEvent
 			if err := json.Unmarshal([]byte(raw), &e); err != nil {
 				return nil, core.AuditHead{}, fmt.Errorf("redis audit: entry %s: %w", m.ID, err)
+			}
+			// The script chained the event: its place in the chain is in
+			// fields of its own, beside the content.
+			seq, _ := m.Values["seq"].(string)
+			e.PrevHash, _ = m.Values["prev"].(string)
+			e.Hash, _ = m.Values["hash"].(string)
+			if e.Seq, err = strconv.ParseInt(seq, 10, 64); err != nil {
+				return nil, core.AuditHead{}, fmt.Errorf("redis audit: entry %s: bad seq %q", m.ID, seq)
 			}
 			if e.Seq > head.Seq {
 				return out, head, nil // appended after the head was read

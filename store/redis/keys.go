@@ -14,13 +14,14 @@ type keyspace struct {
 
 func newKeyspace(prefix string) keyspace { return keyspace{tag: "{" + prefix + "}:"} }
 
-func (k keyspace) open() string      { return k.tag + "open" }
-func (k keyspace) rev() string       { return k.tag + "rev" }
-func (k keyspace) asg() string       { return k.tag + "asg" }
-func (k keyspace) jobs() string      { return k.tag + "jobs" }
-func (k keyspace) jobData() string   { return k.tag + "jobdata" }
-func (k keyspace) audit() string     { return k.tag + "audit" }
-func (k keyspace) auditHead() string { return k.tag + "audithead" }
+func (k keyspace) open() string             { return k.tag + "open" }
+func (k keyspace) rev() string              { return k.tag + "rev" }
+func (k keyspace) asg() string              { return k.tag + "asg" }
+func (k keyspace) jobs() string             { return k.tag + "jobs" }
+func (k keyspace) jobData() string          { return k.tag + "jobdata" }
+func (k keyspace) audit() string            { return k.tag + "audit" }
+func (k keyspace) auditHead() string        { return k.tag + "audithead" }
+func (k keyspace) applied(id string) string { return k.tag + "applied:" + id }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
 func (k keyspace) slot(principal, role string) string { return k.tag + "slot:" + pair(principal, role) }

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/elevate-pim/elevate/core"
@@ -31,13 +30,6 @@ const pingTimeout = 5 * time.Second
 type Store struct {
 	client goredis.UniversalClient
 	keys   keyspace
-
-	// mu guards head: the audit head this Store last saw, the one it
-	// chains the next Change's events onto. Another Store may have moved it
-	// since; Apply then learns the real head from the script and retries.
-	mu        sync.Mutex
-	head      core.AuditHead
-	headKnown bool
 }
 
 // Option configures a Store.
