@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/store/redis/redistest"
+)
+
+// grantTarget records when Grant was called, so that activation → grant
+// latency can be measured.
+type grantTarget struct{ grants atomic.Int64 }
+
+func (g *grantTarget) Name() string                             { return "bench" }
+func (g *grantTarget) Grant(context.Context, core.Grant) error  { g.grants.Add(1); return nil }
+func (g *grantTarget) Revoke(context.Context, core.Grant) error { return nil }
+
+type oneTarget struct{ t core.Target }
+
+func (o oneTarget) For(string) []core.Target { return []core.Target{o.t} }
+
+// benchService is a core service on a fresh Redis prefix where principals
+// p0..p(n-1) are eligible for "svc", which needs no approval.
+func benchService(b *testing.B, n int, target core.Target) (*core.Service, core.Store) {
+	b.Helper()
+	st := redistest.NewStore(b)
+	dir := &core.Directory{Principals: map[string]*core.Principal{}, Roles: map[string]*core.Role{
+		"svc": {Name: "svc", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: core.ExpiryRule{AllowPermanent: true}}},
+	}}
+	var seed []core.Assignment
+	for i := range n {
+		id := fmt.Sprintf("p%d", i)
+		dir.Principals[id] = &core.Principal{ID: id}
+		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: id, Role: "svc", Permanent: true})
+	}
+	svc, err := core.NewService(core.Config{Store: st, Directory: dir, Targets: oneTarget{target}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.SeedAssignments(context.Background(), seed); err != nil {
+		b.Fatal(err)
+	}
+	return svc, st
+}
+
+// BenchmarkActivateToGrant: an activation without approval on Redis, from
+// the request until the target's Grant has been called; reports p50/p99.
+func BenchmarkActivateToGrant(b *testing.B) {
+	target := &grantTarget{}
+	svc, _ := benchService(b, b.N, target)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := svc.RequestActivation(ctx, core.Caller{Principal: fmt.Sprintf("p%d", i)}, core.ActivationInput{Role: "svc"}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	if target.grants.Load() != int64(b.N) {
+		b.Fatalf("%d grants for %d activations", target.grants.Load(), b.N)
+	}
+	reportPercentiles(b, lat)
+}
+
+// BenchmarkCheck: "does P hold R now?" answered from Redis, in parallel.
+func BenchmarkCheck(b *testing.B) {
+	svc, st := benchService(b, 100, &grantTarget{})
+	ctx := context.Background()
+	for i := range 100 {
+		if _, err := svc.RequestActivation(ctx, core.Caller{Principal: fmt.Sprintf("p%d", i)}, core.ActivationInput{Role: "svc"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var n atomic.Int64
+	b.SetParallelism(25) // 50 goroutines on 2 cores, like redis-benchmark -c 50
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			p := fmt.Sprintf("p%d", n.Add(1)%100)
+			start := time.Now()
+			ok, _, _, err := core.HoldsNow(ctx, st, p, "svc", time.Now())
+			if err != nil || !ok {
+				b.Errorf("check %s: %v %v", p, ok, err)
+				return
+			}
+			local = append(local, time.Since(start))
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
