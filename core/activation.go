@@ -151,6 +151,12 @@ func (s *Service) newRequest(ctx context.Context, c Caller, role *Role, in Activ
 	}
 	justification := strings.TrimSpace(in.Justification)
 	ticket := strings.TrimSpace(in.Ticket)
+	if err := checkText("Justification", justification); err != nil {
+		return nil, err
+	}
+	if err := checkText("Ticket", ticket); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(justification) > maxTextLen:
 		return nil, Errorf(EINVALID, "Justification is too long: %d characters, the limit is %d.", len(justification), maxTextLen)

@@ -46,6 +46,9 @@ func (s *Service) Deny(ctx context.Context, c Caller, id, reason string) (*Reque
 	case len(reason) > maxTextLen:
 		return nil, Errorf(EINVALID, "Reason is too long: %d characters, the limit is %d.", len(reason), maxTextLen)
 	}
+	if err := checkText("Reason", reason); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(req *Request, now time.Time, ch *Change) (outcome, error) {
 		if _, err := s.authorizeDecision(req, c); err != nil {
 			return outcome{}, err

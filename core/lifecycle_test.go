@@ -176,6 +176,8 @@ func TestPolicyInputChecks(t *testing.T) {
 		{"bad ticket", func(in *core.ActivationInput) { in.Ticket = "JIRA-1" }, "does not match"},
 		{"huge justification", func(in *core.ActivationInput) { in.Justification = strings.Repeat("x", 501) }, "too long"},
 		{"unknown role", func(in *core.ActivationInput) { in.Role = "nope" }, "Unknown role"},
+		{"escape sequence", func(in *core.ActivationInput) { in.Justification = "fixing lag \x1b[2J now" }, "control characters"},
+		{"bad utf-8", func(in *core.ActivationInput) { in.Ticket = "INC-1\xff" }, "UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
