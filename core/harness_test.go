@@ -59,18 +59,23 @@ func testDirectory() *core.Directory {
 	}
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness builds the service; targets, when given, are the roles' targets.
+func newHarness(t *testing.T, targets ...core.Targets) *harness {
 	t.Helper()
 	h := &harness{clock: clocktest.New(t0), dir: testDirectory()}
 	h.store = memory.New(memory.WithClock(h.clock))
-	svc, err := core.NewService(core.Config{
+	cfg := core.Config{
 		Store: h.store, Directory: h.dir, Clock: h.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32),
 		Events: core.EventSinkFunc(func(_ context.Context, e core.Event) {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.events = append(h.events, e)
 		}),
-	})
+	}
+	if len(targets) > 0 {
+		cfg.Targets = targets[0]
+	}
+	svc, err := core.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,6 @@ import (
 	"time"
 
 	"github.com/elevate-pim/elevate/core"
-	"github.com/elevate-pim/elevate/core/clocktest"
-	"github.com/elevate-pim/elevate/core/totp"
-	"github.com/elevate-pim/elevate/store/memory"
 )
 
 // fakeTarget records calls and fails while told to.
@@ -52,25 +49,7 @@ func (m targetMap) For(role string) []core.Target { return m[role] }
 
 func newTargetHarness(t *testing.T, target core.Target) *harness {
 	t.Helper()
-	h := &harness{clock: clocktest.New(t0), dir: testDirectory()}
-	h.store = memory.New(memory.WithClock(h.clock))
-	svc, err := core.NewService(core.Config{
-		Store: h.store, Directory: h.dir, Clock: h.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32),
-		Targets: targetMap{"staging": {target}},
-		Events: core.EventSinkFunc(func(_ context.Context, e core.Event) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.events = append(h.events, e)
-		}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.svc = svc
-	if err := svc.SeedAssignments(context.Background(), []core.Assignment{{Kind: core.Eligible, Principal: "bob", Role: "staging", Permanent: true}}); err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return newHarness(t, targetMap{"staging": {target}})
 }
 
 func TestGrantAndRevokeAtTargets(t *testing.T) {

@@ -33,11 +33,8 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if lease <= 0 {
-		return nil, core.Errorf(core.EINVALID, "A job lease must be positive, not %v.", lease)
-	}
-	if limit <= 0 {
-		return nil, core.Errorf(core.EINVALID, "A job claim limit must be positive, not %d.", limit)
+	if err := core.ValidateClaim(lease, limit); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -39,7 +39,7 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := validate(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
 	keys, args, err := s.encode(c)

@@ -15,11 +15,8 @@ func (s *Store) Once(ctx context.Context, key string, ttl time.Duration) (bool, 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if key == "" {
-		return false, core.Errorf(core.EINVALID, "A de-duplication key is empty.")
-	}
-	if ttl <= 0 {
-		return false, core.Errorf(core.EINVALID, "A de-duplication TTL must be positive, not %v.", ttl)
+	if err := core.ValidateOnce(key, ttl); err != nil {
+		return false, err
 	}
 	first, err := s.client.SetNX(ctx, s.keys.once(key), 1, time.Duration(ttlMillis(ttl))*time.Millisecond).Result()
 	if err != nil {

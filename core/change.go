@@ -1,0 +1,103 @@
+package core
+
+import "time"
+
+// Validate rejects a Change that no store state could make sensible:
+// missing ids, negative expectations, a non-positive window TTL, or one
+// request or slot written twice. Stores call it before anything else, so
+// every store answers bad Changes with the same EINVALID errors.
+func (c Change) Validate() error {
+	ids := make(map[string]bool, len(c.Requests))
+	for _, w := range c.Requests {
+		switch {
+		case w.Request == nil:
+			return Errorf(EINVALID, "A request write has no request.")
+		case w.Request.ID == "":
+			return Errorf(EINVALID, "A request write has no request id.")
+		case w.Expect < 0:
+			return Errorf(EINVALID, "Request %s: expected version %d is negative.", w.Request.ID, w.Expect)
+		case ids[w.Request.ID]:
+			// Two writes of one request could not both hold their expectation
+			// after the first is applied: the Change is a caller's bug.
+			return Errorf(EINVALID, "Request %s is written twice in one change.", w.Request.ID)
+		}
+		ids[w.Request.ID] = true
+	}
+	slots := make(map[WindowKey]bool, len(c.Slots))
+	for _, w := range c.Slots {
+		k := WindowKey{Principal: w.Principal, Role: w.Role}
+		switch {
+		case w.Principal == "" || w.Role == "":
+			return Errorf(EINVALID, "A slot write needs a principal and a role.")
+		case slots[k]:
+			return Errorf(EINVALID, "The slot of %s for %s is written twice in one change.", w.Principal, w.Role)
+		}
+		slots[k] = true
+	}
+	for _, w := range c.OpenWindows {
+		switch {
+		case w.Window.Principal == "" || w.Window.Role == "":
+			return Errorf(EINVALID, "A window needs a principal and a role.")
+		case w.TTL <= 0:
+			return Errorf(EINVALID, "The window of %s for %s has a TTL of %v; it must be positive.", w.Window.Principal, w.Window.Role, w.TTL)
+		}
+	}
+	for _, k := range c.CloseWindows {
+		if k.Principal == "" || k.Role == "" {
+			return Errorf(EINVALID, "A window to close needs a principal and a role.")
+		}
+	}
+	for _, a := range c.PutAssignments {
+		if a.Kind == "" || a.Principal == "" || a.Role == "" {
+			return Errorf(EINVALID, "An assignment needs a kind, a principal and a role.")
+		}
+	}
+	for _, k := range c.DeleteAssignments {
+		if k == "" {
+			return Errorf(EINVALID, "An assignment to delete has no key.")
+		}
+	}
+	if m := c.MFA; m != nil {
+		switch {
+		case m.Record == nil:
+			return Errorf(EINVALID, "An MFA write has no record.")
+		case m.Record.Principal == "":
+			return Errorf(EINVALID, "An MFA record has no principal.")
+		case m.Expect < 0:
+			return Errorf(EINVALID, "MFA record of %s: expected version %d is negative.", m.Record.Principal, m.Expect)
+		}
+	}
+	for _, j := range c.Schedule {
+		if j.Kind == "" || j.Ref == "" {
+			return Errorf(EINVALID, "A job needs a kind and a ref.")
+		}
+	}
+	for _, id := range c.Unschedule {
+		if id == "" {
+			return Errorf(EINVALID, "A job to unschedule has no id.")
+		}
+	}
+	return nil
+}
+
+// ValidateClaim rejects a job claim whose lease or limit is not positive.
+func ValidateClaim(lease time.Duration, limit int) error {
+	if lease <= 0 {
+		return Errorf(EINVALID, "A job lease must be positive, not %v.", lease)
+	}
+	if limit <= 0 {
+		return Errorf(EINVALID, "A job claim limit must be positive, not %d.", limit)
+	}
+	return nil
+}
+
+// ValidateOnce rejects a de-duplication key that is empty or a TTL that is not positive.
+func ValidateOnce(key string, ttl time.Duration) error {
+	if key == "" {
+		return Errorf(EINVALID, "A de-duplication key is empty.")
+	}
+	if ttl <= 0 {
+		return Errorf(EINVALID, "A de-duplication TTL must be positive, not %v.", ttl)
+	}
+	return nil
+}
