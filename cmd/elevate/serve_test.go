@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+func TestServeHealthz(t *testing.T) {
+	t.Setenv("ELEVATE_REDIS_URL", "")
+	m, err := NewMain(context.Background(), "../../examples/demo.yaml", zerolog.Nop(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.ServeListener(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestPersistentStoreNeedsAKeyForMFA: with Redis and an MFA role, start-up
+// without ELEVATE_ENCRYPTION_KEY fails with a clear message; a bad key too.
+func TestPersistentStoreNeedsAKeyForMFA(t *testing.T) {
+	rcv := newReceiver(t)
+	cfg := redisConfig(t, rcv.URL, 0)
+	data, _ := os.ReadFile(cfg)
+	mfa := strings.Replace(string(data), "  db:\n    activation: {max_duration: 1h}", "  db:\n    activation: {max_duration: 1h, mfa: true}", 1)
+	path := filepath.Join(t.TempDir(), "mfa.yaml")
+	if err := os.WriteFile(path, []byte(mfa), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ELEVATE_ENCRYPTION_KEY", "")
+	_, err := NewMain(context.Background(), path, zerolog.Nop(), Options{})
+	if err == nil || !strings.Contains(err.Error(), "ELEVATE_ENCRYPTION_KEY is not set") {
+		t.Fatalf("no key: %v", err)
+	}
+	t.Setenv("ELEVATE_ENCRYPTION_KEY", "c2hvcnQ=")
+	if _, err := NewMain(context.Background(), path, zerolog.Nop(), Options{}); err == nil || !strings.Contains(err.Error(), "32 random bytes") {
+		t.Fatalf("short key: %v", err)
+	}
+	t.Setenv("ELEVATE_ENCRYPTION_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	m, err := NewMain(context.Background(), path, zerolog.Nop(), Options{})
+	if err != nil {
+		t.Fatalf("good key: %v", err)
+	}
+	m.Close()
+}
