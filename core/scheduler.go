@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -12,30 +13,47 @@ import (
 const (
 	jobLease      = 30 * time.Second // a claimed job comes back to any replica after this
 	jobBatch      = 200
+	jobWorkers    = 32                     // jobs of one batch that run at once
 	TickInterval  = 200 * time.Millisecond // how often Run looks for due jobs
 	reminderDelay = 24 * time.Hour         // re-check of a refused last-admin expiry
 )
 
-// RunDue claims and runs every job due now, and returns how many ran. A job
-// whose handler fails is left claimed: its lease brings it back later.
+// RunDue claims and runs every job due now, and returns how many ran. Jobs
+// of a batch run concurrently (jobWorkers at a time), so that thousands of
+// windows ending in the same second are revoked within it. A job whose
+// handler fails is left claimed: its lease brings it back later.
 func (s *Service) RunDue(ctx context.Context) (int, error) {
-	n := 0
-	var errs []error
+	var (
+		mu   sync.Mutex
+		n    int
+		errs []error
+	)
 	for {
 		jobs, err := s.store.ClaimJobs(ctx, s.clock.Now(), s.lease, jobBatch)
 		if err != nil {
 			return n, fmt.Errorf("claim jobs: %w", err)
 		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, jobWorkers)
 		for _, j := range jobs {
-			if err := s.runJob(ctx, j); err != nil {
-				errs = append(errs, fmt.Errorf("job %s: %w", j.ID(), err))
-				continue
-			}
-			if err := s.store.CompleteJob(ctx, j); err != nil {
-				errs = append(errs, fmt.Errorf("complete job %s: %w", j.ID(), err))
-			}
-			n++
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				err := s.runJob(ctx, j)
+				if err == nil {
+					err = s.store.CompleteJob(ctx, j)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("job %s: %w", j.ID(), err))
+					return
+				}
+				n++
+			}()
 		}
+		wg.Wait()
 		if len(jobs) < jobBatch {
 			return n, errors.Join(errs...)
 		}
@@ -148,7 +166,7 @@ func (s *Service) warn(ctx context.Context, id string) error {
 		return err
 	}
 	now := s.clock.Now()
-	if req.State != StateActive || req.EndsAt.Sub(now) > ExpiryWarning+time.Minute {
+	if req.State != StateActive || !req.EndsAt.After(now) || req.EndsAt.Sub(now) > ExpiryWarning+time.Minute {
 		return nil
 	}
 	s.events.Publish(ctx, s.event(EventExpiring, req, System.Principal, now))

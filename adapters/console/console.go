@@ -30,15 +30,16 @@ type Console struct {
 	out      io.Writer
 	skip     func(time.Duration) // moves the clock forward; nil when time cannot be skipped
 
-	mu    sync.Mutex              // one line, tick or post at a time, so output stays in order
+	mu    sync.Mutex              // one line or scheduler tick at a time
 	forms map[string]*pendingForm // principal id → the form they are filling in
-	seq   int
-	last  string // the newest request id shown, for "$last" in typed lines
 
+	pmu  sync.Mutex // guards what follows and the output
+	seq  int
+	last string // the newest request id shown, for "$last" in typed lines
 	// While a line is handled, notifications wait here so that the reply
 	// to the line prints first.
 	handling bool
-	held     []func()
+	held     []string
 }
 
 // pendingForm is a form being answered field by field.
@@ -84,10 +85,9 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	for sc.Scan() {
 		c.mu.Lock()
-		c.handling = true
+		c.hold(true)
 		c.line(ctx, sc.Text())
-		c.handling = false
-		c.flush()
+		c.hold(false)
 		c.runDue(ctx)
 		c.mu.Unlock()
 	}
@@ -113,12 +113,16 @@ func (c *Console) tick(ctx context.Context) {
 	}
 }
 
-// flush prints the notifications held back while a line was handled.
-func (c *Console) flush() {
-	held := c.held
-	c.held = nil
-	for _, f := range held {
-		f()
+// hold starts or ends holding notifications back; ending prints them.
+func (c *Console) hold(on bool) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	c.handling = on
+	if !on {
+		for _, text := range c.held {
+			io.WriteString(c.out, text)
+		}
+		c.held = nil
 	}
 }
 
@@ -150,7 +154,9 @@ func (c *Console) line(ctx context.Context, raw string) {
 		return
 	}
 	caller := core.Caller{Principal: p.ID, Source: core.PlatformConsole}
+	c.pmu.Lock()
 	said = strings.ReplaceAll(said, "$last", c.last)
+	c.pmu.Unlock()
 	if f := c.forms[p.ID]; f != nil {
 		c.answer(ctx, caller, f, said)
 		return

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 
@@ -11,21 +12,19 @@ import (
 )
 
 // Post prints a notification with its destination. It implements
-// notifications.Poster. Notifications are published synchronously from the
-// line or tick that caused them, which already holds c.mu.
+// notifications.Poster. Scheduled jobs run concurrently, so Post may be
+// called from several goroutines at once; while a typed line is handled its
+// notifications are held back and printed after the line's reply.
 func (c *Console) Post(_ context.Context, d notifications.Destination, m bot.Message) (notifications.Ref, error) {
-	c.seq++
-	ref := notifications.Ref{Destination: d, Platform: "console", ID: fmt.Sprint(c.seq)}
 	actor := d.Principal
 	if actor == "" {
 		actor = "<you>"
 	}
-	show := func() { c.render("["+c.destination(d)+"]", actor, m) }
-	if c.handling {
-		c.held = append(c.held, show)
-	} else {
-		show()
-	}
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	c.seq++
+	ref := notifications.Ref{Destination: d, Platform: "console", ID: fmt.Sprint(c.seq)}
+	c.show(format("["+c.destination(d)+"]", actor, m), m.RequestID)
 	return ref, nil
 }
 
@@ -35,13 +34,23 @@ func (c *Console) Update(_ context.Context, ref notifications.Ref, m bot.Message
 	if actor == "" {
 		actor = "<you>"
 	}
-	show := func() { c.render("[update "+c.destination(ref.Destination)+" #"+ref.ID+"]", actor, m) }
-	if c.handling {
-		c.held = append(c.held, show)
-	} else {
-		show()
-	}
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	c.show(format("[update "+c.destination(ref.Destination)+" #"+ref.ID+"]", actor, m), m.RequestID)
 	return nil
+}
+
+// show prints text now, or after the reply to the line being handled. The
+// caller holds c.pmu.
+func (c *Console) show(text, requestID string) {
+	if requestID != "" {
+		c.last = requestID
+	}
+	if c.handling {
+		c.held = append(c.held, text)
+		return
+	}
+	io.WriteString(c.out, text)
 }
 
 // destination names d as the console shows it: "#security-alerts", "DM @bob".
@@ -58,37 +67,46 @@ func (c *Console) destination(d notifications.Destination) string {
 	return d.String()
 }
 
-// render prints a message: title and text, fields indented, and each
-// button as the command actor would type for it.
+// render prints a reply.
 func (c *Console) render(head, actor string, m bot.Message) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
 	if m.RequestID != "" {
 		c.last = m.RequestID
 	}
+	io.WriteString(c.out, format(head, actor, m))
+}
+
+// format lays a message out: title and text, fields indented, and each
+// button as the command actor would type for it.
+func format(head, actor string, m bot.Message) string {
+	var b strings.Builder
 	text := strings.TrimSpace(strings.Join(nonEmpty(m.Title, m.Text), ": "))
 	if text == "" && len(m.Fields) == 0 && len(m.Buttons) == 0 && m.File == nil {
-		return // a bare form: the prompts say it all
+		return "" // a bare form: the prompts say it all
 	}
 	lines := strings.Split(text, "\n")
-	c.printf("%s %s\n", head, clean(lines[0]))
+	fmt.Fprintf(&b, "%s %s\n", head, clean(lines[0]))
 	for _, l := range lines[1:] {
-		c.printf("    %s\n", clean(l))
+		fmt.Fprintf(&b, "    %s\n", clean(l))
 	}
 	for _, f := range m.Fields {
-		c.printf("    %s: %s\n", clean(f.Label), clean(f.Value))
+		fmt.Fprintf(&b, "    %s: %s\n", clean(f.Label), clean(f.Value))
 	}
-	for _, b := range m.Buttons {
-		c.printf("    [%s] %s: %s\n", clean(b.Label), actor, clean(b.Command))
+	for _, bt := range m.Buttons {
+		fmt.Fprintf(&b, "    [%s] %s: %s\n", clean(bt.Label), actor, clean(bt.Command))
 	}
 	if m.File != nil {
 		if strings.HasPrefix(m.File.Type, "text/") {
-			c.printf("    [file %s]\n", clean(m.File.Name))
+			fmt.Fprintf(&b, "    [file %s]\n", clean(m.File.Name))
 			for _, l := range strings.Split(strings.TrimRight(string(m.File.Data), "\n"), "\n") {
-				c.printf("    | %s\n", clean(l))
+				fmt.Fprintf(&b, "    | %s\n", clean(l))
 			}
 		} else {
-			c.printf("    [file %s, %d bytes]\n", clean(m.File.Name), len(m.File.Data))
+			fmt.Fprintf(&b, "    [file %s, %d bytes]\n", clean(m.File.Name), len(m.File.Data))
 		}
 	}
+	return b.String()
 }
 
 func nonEmpty(ss ...string) []string {
@@ -113,5 +131,7 @@ func clean(s string) string {
 }
 
 func (c *Console) printf(format string, args ...any) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
 	fmt.Fprintf(c.out, format, args...)
 }
