@@ -2,8 +2,8 @@
 -- returns {what, index, have} for the first that fails; only when every
 -- check holds does it write, removals before additions, and return {'ok'}.
 -- Audit events are chained here, where appends are serialized: each gets
--- the next sequence number and hash = sha256(prev .. "\n" .. seq .. "\n" ..
--- content digest) (core.ChainHash), so concurrent writers never collide.
+-- the next sequence number and hash = sha256(prev ‖ seq ‖ content digest)
+-- over raw bytes (core.ChainHash), so concurrent writers never collide.
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 --
@@ -130,9 +130,21 @@ if nAudit > 0 then
     local head = cjson.decode(raw)
     seq, hash = tonumber(head.seq), head.hash
   end
+  local function unhex(h)
+    if h == '' then return string.rep('\0', 32) end
+    return (h:gsub('..', function(x) return string.char(tonumber(x, 16)) end))
+  end
+  local function be64(n)
+    local b = {}
+    for i = 8, 1, -1 do
+      b[i] = string.char(n % 256)
+      n = math.floor(n / 256)
+    end
+    return table.concat(b)
+  end
   for i = 0, nAudit - 1 do
     seq = seq + 1
-    local h = sha256(hash .. '\n' .. string.format('%d', seq) .. '\n' .. ARGV[aAudit + 2 * i + 1])
+    local h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[aAudit + 2 * i + 1]))
     redis.call('XADD', KEYS[6], '*', 'e', ARGV[aAudit + 2 * i], 'seq', string.format('%d', seq), 'prev', hash, 'hash', h)
     hash = h
   end
