@@ -18,7 +18,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/elevate-pim/elevate/adapters/webhook"
+	"github.com/elevate-pim/elevate/bot"
 	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/notifications"
 	"github.com/elevate-pim/elevate/store/redis/redistest"
 )
 
@@ -94,7 +96,10 @@ principals:
 	for i := range principals {
 		fmt.Fprintf(&b, "  p%d: {}\n", i)
 	}
-	fmt.Fprintf(&b, `roles:
+	fmt.Fprintf(&b, `channels:
+  sec: {console: "#sec"}
+notifications: {channel: sec}
+roles:
   admin:
     activation: {max_duration: 1h}
     assignment: {allow_permanent: true}
@@ -273,4 +278,98 @@ func TestDecisionRaceAcrossReplicas(t *testing.T) {
 	if wins != 1 || decisions != 1 {
 		t.Fatalf("%d calls won and %d decisions audited, want 1 and 1", wins, decisions)
 	}
+}
+
+// TestAuditCommandsOnRedis: export and verify read the Redis audit stream.
+func TestAuditCommandsOnRedis(t *testing.T) {
+	rcv := newReceiver(t)
+	cfg := redisConfig(t, rcv.URL, 0)
+	m := mustMain(t, cfg, false)
+	r, err := m.Service.RequestActivation(context.Background(), alice(), core.ActivationInput{Role: "db", Duration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "audit", "export", "--config", cfg, "--role", "db", "--format", "json")
+	if code != 0 || !strings.Contains(out, r.ID) || strings.Contains(out, `"role": "admin"`) {
+		t.Fatalf("export: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "", "audit", "verify", "--config", cfg); code != 0 || !strings.Contains(out, "chain intact") {
+		t.Fatalf("verify: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "", "audit", "export", "--config", cfg, "--since", "yesterday"); code != 2 || !strings.Contains(errOut, "--since") {
+		t.Fatalf("bad --since: %d %s", code, errOut)
+	}
+}
+
+// TestFailingRevokeOnRedis: a webhook that keeps failing revoke is retried
+// with backoff until it succeeds, with a High alert after 3 failures; the
+// window is gone meanwhile.
+func TestFailingRevokeOnRedis(t *testing.T) {
+	rcv := newReceiver(t)
+	cfg := redisConfig(t, rcv.URL, 0)
+	m := mustMain(t, cfg, true)
+	posts := &recPoster{}
+	m.Notifier.AddPoster(posts)
+	ctx := context.Background()
+	r, err := m.Service.RequestActivation(ctx, alice(), core.ActivationInput{Role: "svc", Duration: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.mu.Lock()
+	rcv.failing = true
+	rcv.mu.Unlock()
+	time.Sleep(time.Until(r.EndsAt) + 300*time.Millisecond)
+	if code, _, _ := run(t, "", "check", "--config", cfg, "--principal", "alice", "--role", "svc"); code != 1 {
+		t.Fatalf("check while revoke fails: exit %d, want 1", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		events, _, err := m.Store.Audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failing := false
+		for _, e := range events {
+			failing = failing || (e.Action == "revoke_failing" && e.RequestID == r.ID)
+		}
+		if failing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no revoke_failing after repeated failures")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !posts.has("Security alert (high)", r.ID) {
+		t.Fatal("no High alert posted for the failing revoke")
+	}
+	rcv.mu.Lock()
+	rcv.failing = false
+	rcv.mu.Unlock()
+	waitRevoked(t, rcv, []string{r.ID}, 15*time.Second)
+}
+
+// recPoster records what the notifier posted.
+type recPoster struct {
+	mu   sync.Mutex
+	msgs []bot.Message
+}
+
+func (p *recPoster) Post(_ context.Context, d notifications.Destination, m bot.Message) (notifications.Ref, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.msgs = append(p.msgs, m)
+	return notifications.Ref{Destination: d, ID: fmt.Sprint(len(p.msgs))}, nil
+}
+
+// has reports whether a message titled title mentioning text was posted.
+func (p *recPoster) has(title, text string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.msgs {
+		if m.Title == title && strings.Contains(m.Text, text) {
+			return true
+		}
+	}
+	return false
 }
