@@ -51,6 +51,16 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	chats, err := m.openChat(ctx, mux)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, c := range chats {
+			_ = c.Close()
+			c.Wait()
+		}
+	}()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	m.Log.Info().Str("addr", ln.Addr().String()).Msg("elevate serving")
 	errc := make(chan error, 1)
@@ -62,7 +72,7 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	err := srv.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
 	cancel()
 	m.Notifier.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

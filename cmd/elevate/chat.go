@@ -1,0 +1,84 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/elevate-pim/elevate/adapters/discord"
+	"github.com/elevate-pim/elevate/core/config"
+)
+
+// chat is a running chat adapter.
+type chat interface {
+	Close() error
+	Wait()
+}
+
+// openChat starts the chat adapters that have credentials (environment
+// first, then the config file), mounts their HTTP endpoints on mux, and
+// registers them as posters, group resolvers and targets. It returns what
+// must be closed at shutdown.
+func (m *Main) openChat(ctx context.Context, mux *http.ServeMux) ([]chat, error) {
+	var open []chat
+	d, err := m.openDiscord(ctx, mux)
+	if err != nil {
+		return nil, err
+	}
+	if d != nil {
+		open = append(open, d)
+	}
+	if len(open) == 0 {
+		m.Log.Warn().Msg("no chat platform configured (ELEVATE_DISCORD_BOT_TOKEN / ELEVATE_SLACK_BOT_TOKEN): serving the scheduler and /healthz only")
+	}
+	return open, nil
+}
+
+// openDiscord starts the Discord adapter when a bot token is configured.
+func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error) {
+	cfg := discord.EnvConfig(os.Getenv)
+	file := m.Config.Discord
+	if cfg.BotToken == "" && file.BotToken.IsSet() {
+		token, err := file.BotToken.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("discord.bot_token: %w", err)
+		}
+		cfg.BotToken = token
+	}
+	if cfg.BotToken == "" {
+		return nil, nil
+	}
+	cfg.AppID = cmp.Or(cfg.AppID, file.AppID)
+	cfg.PublicKey = cmp.Or(cfg.PublicKey, file.PublicKey)
+	cfg.Mode = cmp.Or(cfg.Mode, file.Mode)
+	cfg.APIURL = cmp.Or(cfg.APIURL, file.APIURL)
+	if len(cfg.Guilds) == 0 {
+		cfg.Guilds = file.Guilds
+	}
+	cfg.Channels = discord.ChannelIDs(m.Config.Channels)
+	cfg.Log = m.Log.With().Str("adapter", "discord").Logger()
+	cfg.Clock = m.Clock
+	a, err := discord.New(m.Bot, m.Store, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	m.Notifier.AddPoster(a)
+	m.Service.AddGroupResolver(a)
+	for role, targets := range m.Config.Targets {
+		for _, t := range targets {
+			if t.Type == config.TargetDiscordRole {
+				m.Targets.add(role, discord.NewRoleTarget(a, t.Guild, t.Role))
+			}
+		}
+	}
+	if cfg.Mode == discord.ModeHTTP {
+		mux.Handle(discord.InteractionsPath, a.Handler())
+	}
+	if err := a.Start(ctx); err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	m.Log.Info().Str("mode", cmp.Or(cfg.Mode, discord.ModeGateway)).Msg("discord adapter started")
+	return a, nil
+}
