@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"sort"
 	"time"
 )
 
@@ -47,5 +48,6 @@ func (s *Service) EligibleRoles(ctx context.Context, principal string) ([]string
 			}
 		}
 	}
+	sort.Strings(out)
 	return out, nil
 }
