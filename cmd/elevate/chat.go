@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/elevate-pim/elevate/adapters/discord"
+	"github.com/elevate-pim/elevate/adapters/slack"
 	"github.com/elevate-pim/elevate/core/config"
 )
 
@@ -29,6 +30,13 @@ func (m *Main) openChat(ctx context.Context, mux *http.ServeMux) ([]chat, error)
 	}
 	if d != nil {
 		open = append(open, d)
+	}
+	sl, err := m.openSlack(ctx, mux)
+	if err != nil {
+		return nil, err
+	}
+	if sl != nil {
+		open = append(open, sl)
 	}
 	if len(open) == 0 {
 		m.Log.Warn().Msg("no chat platform configured (ELEVATE_DISCORD_BOT_TOKEN / ELEVATE_SLACK_BOT_TOKEN): serving the scheduler and /healthz only")
@@ -80,5 +88,57 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	m.Log.Info().Str("mode", cmp.Or(cfg.Mode, discord.ModeGateway)).Msg("discord adapter started")
+	return a, nil
+}
+
+// secret returns the environment's value when set, or else the config's secret.
+func secret(fromEnv string, fromFile config.Secret, field string) (string, error) {
+	if fromEnv != "" || !fromFile.IsSet() {
+		return fromEnv, nil
+	}
+	v, err := fromFile.Resolve()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	return v, nil
+}
+
+// openSlack starts the Slack adapter when a bot token is configured: the
+// HTTP endpoints under /slack/, and Socket Mode when an app token is set.
+func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) {
+	cfg := slack.EnvConfig(os.Getenv)
+	file := m.Config.Slack
+	var err error
+	if cfg.BotToken, err = secret(cfg.BotToken, file.BotToken, "slack.bot_token"); err != nil || cfg.BotToken == "" {
+		return nil, err
+	}
+	if cfg.SigningSecret, err = secret(cfg.SigningSecret, file.SigningSecret, "slack.signing_secret"); err != nil {
+		return nil, err
+	}
+	if cfg.AppToken, err = secret(cfg.AppToken, file.AppToken, "slack.app_token"); err != nil {
+		return nil, err
+	}
+	cfg.APIURL = cmp.Or(cfg.APIURL, file.APIURL)
+	cfg.Channels = slack.ChannelIDs(m.Config.Channels)
+	cfg.Log = m.Log.With().Str("adapter", "slack").Logger()
+	cfg.Clock = m.Clock
+	a, err := slack.New(m.Bot, m.Store, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
+	}
+	m.Notifier.AddPoster(a)
+	m.Service.AddGroupResolver(a)
+	for role, targets := range m.Config.Targets {
+		for _, t := range targets {
+			if t.Type == config.TargetSlackUsergroup {
+				m.Targets.add(role, slack.NewUserGroupTarget(a, t.Usergroup))
+			}
+		}
+	}
+	mux.Handle(slack.PathPrefix, a.Handler())
+	if err := a.Start(ctx); err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
+	}
+	m.Log.Info().Bool("socket_mode", cfg.AppToken != "").Msg("slack adapter started")
 	return a, nil
 }

@@ -27,6 +27,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	t.Setenv("ELEVATE_DISCORD_APP_ID", "app")
 	t.Setenv("ELEVATE_DISCORD_PUBLIC_KEY", signer.PublicKeyHex())
 	t.Setenv("ELEVATE_DISCORD_MODE", "http")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "")
 	t.Setenv("ELEVATE_DISCORD_API_URL", fake.URL())
 	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
 	err := os.WriteFile(cfg, []byte(`admin_role: admin

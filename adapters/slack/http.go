@@ -1,0 +1,150 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// maxBody bounds a request body; Slack's payloads are far smaller.
+const maxBody = 1 << 20
+
+// verified checks a request's v0 signature and 5-minute timestamp window
+// (slack-go's SecretsVerifier) before anything parses the body, and
+// returns the body. On failure it has answered 401 (or 413 for an
+// oversized body) and nothing else happens.
+func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	sv, err := slackapi.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
+	if err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, err)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		a.refuse(w, r, status, err)
+		return nil, false
+	}
+	if _, err := sv.Write(body); err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, err)
+		return nil, false
+	}
+	if err := sv.Ensure(); err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, err)
+		return nil, false
+	}
+	// The verified body is what the parsers read.
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
+}
+
+// refuse answers a request that failed verification.
+func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
+	a.log.Warn().Err(err).Int("status", status).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).Msg("slack request refused")
+	http.Error(w, http.StatusText(status), status)
+}
+
+// serveCommand is POST /slack/commands: a slash command, acknowledged with
+// an empty 200 while the work runs in the background.
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.verified(w, r); !ok {
+		return
+	}
+	sc, err := slackapi.SlashCommandParse(r)
+	if err == nil {
+		err = a.acceptCommand(sc)
+	}
+	if errors.Is(err, errClosed) {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if err != nil {
+		http.Error(w, "bad slash command payload", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// serveInteraction is POST /slack/interactions: button clicks (acknowledged
+// at once) and modal submissions (answered with the modal's response).
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.verified(w, r); !ok {
+		return
+	}
+	ic, err := slackapi.InteractionCallbackParse(r)
+	if err != nil {
+		http.Error(w, "bad interaction payload", http.StatusBadRequest)
+		return
+	}
+	resp, err := a.acceptInteraction(ic)
+	if errors.Is(err, errClosed) {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if err != nil {
+		http.Error(w, "bad interaction payload", http.StatusBadRequest)
+		return
+	}
+	writeResponse(w, resp)
+}
+
+// serveEvent is POST /slack/events: the url_verification challenge and
+// callback events (app_home_opened). Slack retries unacknowledged events
+// with X-Slack-Retry-Num; the event id de-duplicates them.
+func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.verified(w, r)
+	if !ok {
+		return
+	}
+	if !json.Valid(body) {
+		http.Error(w, "bad event payload", http.StatusBadRequest)
+		return
+	}
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		// An event type we do not subscribe to: acknowledge, or Slack retries it.
+		a.log.Debug().Err(err).Msg("slack event ignored")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		if v, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent); ok {
+			writeResponse(w, slackevents.ChallengeResponse{Challenge: v.Challenge})
+			return
+		}
+	case slackevents.CallbackEvent:
+		if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
+			a.log.Debug().Str("retry_num", n).Str("retry_reason", r.Header.Get("X-Slack-Retry-Reason")).Msg("slack event retry")
+		}
+		if err := a.acceptEvent(ev); err != nil {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// writeResponse answers 200 with resp as JSON, or empty when resp is nil.
+func writeResponse(w http.ResponseWriter, resp any) {
+	if resp == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

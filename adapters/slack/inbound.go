@@ -1,0 +1,248 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/elevate-pim/elevate/bot"
+	"github.com/elevate-pim/elevate/core"
+)
+
+// errClosed refuses deliveries after Close.
+var errClosed = errors.New("adapter is closed")
+
+// errMalformed marks a verified payload that lacks what elevate needs (a
+// user, a trigger id): answered with 400, and nothing happens.
+var errMalformed = errors.New("malformed payload")
+
+// Both transports, HTTP and Socket Mode, hand what they receive to the
+// accept functions below: each validates the payload, queues the work and
+// returns at once, so the transport acknowledges within milliseconds. The
+// work (identity, core, Slack calls) runs in the pool.
+
+// acceptCommand queues a slash command.
+func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) error {
+	if sc.UserID == "" || sc.TriggerID == "" {
+		return errMalformed
+	}
+	if !a.enter() {
+		return errClosed
+	}
+	defer a.leave()
+	a.pool.goJob("command", func() { a.runCommand(sc) })
+	return nil
+}
+
+// acceptInteraction queues a button click, or works on a modal submission
+// for at most SubmitWait and returns the response_action Slack should
+// apply to the modal (nil: close it).
+func (a *Adapter) acceptInteraction(ic slackapi.InteractionCallback) (any, error) {
+	if !a.enter() {
+		return nil, errClosed
+	}
+	defer a.leave()
+	switch ic.Type {
+	case slackapi.InteractionTypeBlockActions:
+		if ic.User.ID == "" {
+			return nil, errMalformed
+		}
+		for _, act := range ic.ActionCallback.BlockActions {
+			if act == nil || !strings.HasPrefix(act.ActionID, actionPrefix) {
+				continue
+			}
+			if act.ActionTs == "" && ic.TriggerID == "" {
+				return nil, errMalformed
+			}
+			act := *act
+			a.pool.goJob("action", func() { a.runAction(ic, act) })
+		}
+		return nil, nil
+	case slackapi.InteractionTypeViewSubmission:
+		if ic.User.ID == "" || ic.View.ID == "" {
+			return nil, errMalformed
+		}
+		sub, err := submissionOf(ic.View)
+		if err != nil {
+			return nil, nil // not an elevate form: nothing to do
+		}
+		return a.awaitSubmission(ic, sub), nil
+	}
+	return nil, nil
+}
+
+// acceptEvent queues an Events API event; only app_home_opened is used.
+func (a *Adapter) acceptEvent(ev slackevents.EventsAPIEvent) error {
+	if !a.enter() {
+		return errClosed
+	}
+	defer a.leave()
+	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || cb.EventID == "" {
+		return nil
+	}
+	home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || home.User == "" || (home.Tab != "" && home.Tab != "home") {
+		return nil
+	}
+	a.pool.goJob("event", func() {
+		ctx, cancel := a.jobContext()
+		defer cancel()
+		if a.once(ctx, "event:"+cb.EventID) {
+			a.publishHome(ctx, home.User, nil)
+		}
+	})
+	return nil
+}
+
+// jobContext bounds one background job. It is detached from the request
+// that caused it: the work outlives the acknowledgement.
+func (a *Adapter) jobContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), a.cfg.JobTimeout)
+}
+
+// runCommand runs a slash command as the user and replies.
+func (a *Adapter) runCommand(sc slackapi.SlashCommand) {
+	ctx, cancel := a.jobContext()
+	defer cancel()
+	if !a.once(ctx, "command:"+sc.TriggerID) {
+		return
+	}
+	// Slack sends command text with &, < and > HTML-escaped.
+	text := unescape(sc.Text)
+	o := origin{kind: "command", user: sc.UserID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, command: text}
+	c, err := a.caller(ctx, sc.UserID)
+	if err != nil {
+		a.deliver(ctx, o, bot.Message{}, err)
+		return
+	}
+	o.principal = c.Principal
+	m, err := a.bot.Handle(ctx, c, text)
+	a.deliver(ctx, o, m, err)
+}
+
+// runAction runs a clicked button: its value is the command it stands for
+// (core authorizes it like a typed one), or a form to open.
+func (a *Adapter) runAction(ic slackapi.InteractionCallback, act slackapi.BlockAction) {
+	ctx, cancel := a.jobContext()
+	defer cancel()
+	stamp := act.ActionTs
+	if stamp == "" {
+		stamp = ic.TriggerID
+	}
+	if !a.once(ctx, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
+		return
+	}
+	o := origin{kind: "action", user: ic.User.ID, responseURL: ic.ResponseURL, triggerID: ic.TriggerID,
+		home: ic.View.Type == slackapi.VTHomeTab, command: act.Value}
+	if o.home {
+		o.responseURL = ""
+	}
+	c, err := a.caller(ctx, ic.User.ID)
+	if err != nil {
+		a.deliver(ctx, o, bot.Message{}, err)
+		return
+	}
+	o.principal = c.Principal
+	if strings.HasPrefix(act.ActionID, formActionPrefix) {
+		o.command = ""
+		var f bot.Form
+		if err := json.Unmarshal([]byte(act.Value), &f); err != nil || f.ID == "" {
+			a.deliver(ctx, o, bot.Message{}, core.Errorf(core.EINVALID, "This button no longer works; run the command again."))
+			return
+		}
+		a.deliver(ctx, o, bot.Message{Form: &f, Ephemeral: true}, nil)
+		return
+	}
+	m, err := a.bot.Handle(ctx, c, act.Value)
+	a.deliver(ctx, o, m, err)
+}
+
+// handoff passes a submission's modal response from the job to the
+// request that waits for it, unless the request has stopped waiting.
+type handoff struct {
+	mu     sync.Mutex
+	gaveUp bool
+	ch     chan any
+}
+
+// hand gives r to the waiting request and reports whether it took it.
+func (h *handoff) hand(r any) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gaveUp {
+		return false
+	}
+	h.ch <- r
+	return true
+}
+
+// awaitSubmission queues a modal submission and waits up to SubmitWait
+// for the response to give the modal.
+func (a *Adapter) awaitSubmission(ic slackapi.InteractionCallback, sub bot.Submission) any {
+	h := &handoff{ch: make(chan any, 1)}
+	a.pool.goJob("submission", func() { a.runSubmission(ic, sub, h) })
+	t := time.NewTimer(a.cfg.SubmitWait)
+	defer t.Stop()
+	select {
+	case r := <-h.ch:
+		return r
+	case <-t.C:
+	}
+	h.mu.Lock()
+	h.gaveUp = true
+	h.mu.Unlock()
+	select {
+	case r := <-h.ch:
+		return r
+	default:
+		return nil
+	}
+}
+
+// runSubmission submits a modal to the bot. Errors show on the modal
+// (response_action "errors"), a follow-up form replaces it ("update"), and
+// any other outcome closes it and follows by DM; when the waiting request
+// has given up, everything follows by DM.
+func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submission, h *handoff) {
+	ctx, cancel := a.jobContext()
+	defer cancel()
+	if !a.once(ctx, "view:"+ic.View.ID+":"+ic.View.Hash) {
+		h.hand(nil)
+		return
+	}
+	o := origin{kind: "submission", user: ic.User.ID, requestID: sub.Hidden["request"], role: firstNonEmpty(sub.Values["role"], sub.Hidden["role"])}
+	var m bot.Message
+	c, err := a.caller(ctx, ic.User.ID)
+	if err == nil {
+		o.principal = c.Principal
+		m, err = a.bot.Submit(ctx, c, sub)
+	}
+	switch {
+	case err != nil && replyFor(err).onModal:
+		if block := inputFor(inputNames(ic.View), core.ErrorMessage(err)); block != "" {
+			if h.hand(slackapi.NewErrorsViewSubmissionResponse(map[string]string{inputBlockPrefix + block: truncate(errorText(err), maxSectionText)})) {
+				a.logFailure(o, err)
+				return
+			}
+		}
+	case err != nil:
+		h.hand(nil)
+	case m.Form != nil:
+		if view, verr := modalOf(m.Form); verr == nil && h.hand(slackapi.NewUpdateViewSubmissionResponse(&view)) {
+			m.Form = nil
+			if !visible(m) && m.File == nil {
+				return
+			}
+		}
+	default:
+		h.hand(nil)
+	}
+	a.deliver(ctx, o, m, err)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+)
+
+// slackPost sends form to the serve endpoint signed with secret, as Slack does.
+func slackPost(t *testing.T, endpoint, secret string, form url.Values) *http.Response {
+	t.Helper()
+	body := form.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestServeWithSlackHTTP wires `serve` to Slack from the environment: a
+// signed /elevate on the serve endpoint activates a role whose
+// slack_usergroup target adds the requester to the user group, keeping its
+// other members; a forged request is refused.
+func TestServeWithSlackHTTP(t *testing.T) {
+	fake := slacktest.New()
+	defer fake.Close()
+	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
+	fake.SetGroup("S1", "U9")
+	t.Setenv("ELEVATE_REDIS_URL", "")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
+	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
+	t.Setenv("ELEVATE_SLACK_API_URL", fake.APIURL())
+	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
+	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
+	err := os.WriteFile(cfg, []byte(`admin_role: admin
+principals:
+  dana: {slack: U0}
+  alice: {slack: U1}
+channels:
+  sec: {slack: C1}
+notifications: {channel: sec}
+roles:
+  admin:
+    activation: {max_duration: 1h}
+    assignment: {allow_permanent: true}
+  staging:
+    activation: {max_duration: 1h}
+    targets:
+      - {type: slack_usergroup, usergroup: S1}
+assignments:
+  - {principal: dana, role: admin, type: active, permanent: true}
+  - {principal: alice, role: staging, type: eligible, permanent: true}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMain(context.Background(), cfg, zerolog.Nop(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.ServeListener(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	endpoint := "http://" + ln.Addr().String() + "/slack/commands"
+	form := url.Values{"command": {"/elevate"}, "text": {"staging for 30m"}, "user_id": {"U1"}, "team_id": {"T1"},
+		"channel_id": {"C9"}, "trigger_id": {"trig-1"}, "response_url": {fake.ResponseURL("r1")}}
+	var resp *http.Response
+	for range 50 {
+		if resp = slackPost(t, endpoint, "signing-secret", form); resp.StatusCode != http.StatusNotFound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("slash command: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		g, _ := fake.Group("S1")
+		if slices.Contains(g.Members, "U1") && slices.Contains(g.Members, "U9") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("user group S1 = %+v, want U1 added beside U9", g)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp := slackPost(t, endpoint, "wrong-secret", form); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged: %d", resp.StatusCode)
+	}
+}
