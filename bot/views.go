@@ -128,7 +128,7 @@ func (b *Bot) assign(ctx context.Context, c core.Caller, cmd Command) (Message, 
 	if !got.Permanent {
 		until = "until " + b.clock(got.End)
 	}
-	return Message{Text: fmt.Sprintf("%s is now %s for %s %s.", got.Principal, got.Kind, got.Role, until), Tone: ToneSuccess}, nil
+	return Message{Text: fmt.Sprintf("%s is now %s for %s %s.", got.Principal, got.Kind, got.Role, until), Tone: ToneSuccess, Ephemeral: true}, nil
 }
 
 // unassign removes an assignment.
@@ -140,7 +140,7 @@ func (b *Bot) unassign(ctx context.Context, c core.Caller, cmd Command) (Message
 	if err := b.svc.Unassign(ctx, c, kind, cmd.Principal, cmd.Role); err != nil {
 		return Message{}, err
 	}
-	return Message{Text: fmt.Sprintf("Removed %s's %s assignment for %s.", cmd.Principal, kind, cmd.Role), Tone: ToneSuccess}, nil
+	return Message{Text: fmt.Sprintf("Removed %s's %s assignment for %s.", cmd.Principal, kind, cmd.Role), Tone: ToneSuccess, Ephemeral: true}, nil
 }
 
 // enroll starts MFA enrollment: the QR code and secret go only to the caller.

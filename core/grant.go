@@ -27,11 +27,12 @@ func (s *Service) grantOf(req *Request) Grant {
 
 // grant calls every target of an activation that has just opened. If one
 // fails, the activation becomes Failed: its window is closed and every
-// target is revoked, so no partial grant outlives it.
-func (s *Service) grant(ctx context.Context, req *Request) {
+// target is revoked, so no partial grant outlives it. It reports whether
+// every target granted.
+func (s *Service) grant(ctx context.Context, req *Request) bool {
 	targets := s.targets.For(req.Role)
 	if len(targets) == 0 {
-		return
+		return true
 	}
 	g := s.grantOf(req)
 	var failure error
@@ -42,7 +43,7 @@ func (s *Service) grant(ctx context.Context, req *Request) {
 		}
 	}
 	if failure == nil {
-		return
+		return true
 	}
 	_, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
 		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
@@ -56,6 +57,7 @@ func (s *Service) grant(ctx context.Context, req *Request) {
 	if err != nil && !errors.Is(err, errNothingToDo) {
 		s.alert(ctx, SeverityHigh, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err))
 	}
+	return false
 }
 
 // errNothingToDo stops an update whose step finds the work already done.

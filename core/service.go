@@ -155,12 +155,15 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 }
 
 // follow publishes a committed outcome's events and runs its target calls.
+// Targets are granted before "activated" is announced, so nobody is told a
+// role is active while a target still works on it or has refused it.
 func (s *Service) follow(ctx context.Context, req *Request, out outcome) {
+	granted := !out.grant || s.grant(ctx, req)
 	for _, e := range out.events {
+		if e.Kind == EventActivated && !granted {
+			continue // the request is Failed; that event follows from grant
+		}
 		s.events.Publish(ctx, e)
-	}
-	if out.grant {
-		s.grant(ctx, req)
 	}
 	if out.revoke {
 		s.revokeNow(ctx, req)

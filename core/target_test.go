@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -83,8 +84,8 @@ func TestGrantFailureFailsTheRequest(t *testing.T) {
 		t.Fatalf("window key: %v", err)
 	}
 	kinds := eventNames(h.kinds(r.ID))
-	if kinds[len(kinds)-1] != "failed" {
-		t.Fatalf("requester not told: events %v", kinds)
+	if kinds[len(kinds)-1] != "failed" || slices.Contains(kinds, "activated") {
+		t.Fatalf("events %v: want failed, and never activated", kinds)
 	}
 	// Partial grants are cleaned up: a revoke runs for the failed request.
 	if len(ft.revokes) != 1 {
