@@ -102,17 +102,6 @@ func EnvConfig(getenv func(string) string) Config {
 	return c
 }
 
-// ChannelIDs picks the Discord destination of each channel of the config's
-// channel table (channel key → platform → id).
-func ChannelIDs(channels map[string]map[string]string) map[string]string {
-	out := map[string]string{}
-	for key, ids := range channels {
-		if id := ids[core.PlatformDiscord]; id != "" {
-			out[key] = id
-		}
-	}
-	return out
-}
 
 // Deduper remembers keys for a while; core.Store satisfies it. The adapter
 // uses it so that an interaction delivered twice has one effect, on any replica.

@@ -24,7 +24,7 @@ func Example() {
 		ctx      = context.Background()
 		b        *bot.Bot                              // bot.New(service, location)
 		store    core.Store                            // the configured store
-		channels map[string]map[string]string          // config.Config.Channels
+		channels map[string]string                     // config.Config.ChannelIDs(core.PlatformSlack)
 		notifier *notifications.Notifier               // notifications.New(...)
 		mux      = http.NewServeMux()                  // the server's mux, with GET /healthz
 		add      = func(role string, t core.Target) {} // the Targets registry
@@ -33,7 +33,7 @@ func Example() {
 		return // the sketch stops here: the values above come from Main
 	}
 	cfg := slack.EnvConfig(os.Getenv)
-	cfg.Channels = slack.ChannelIDs(channels)
+	cfg.Channels = channels
 	cfg.Log = zerolog.New(os.Stderr).With().Str("adapter", "slack").Logger()
 	a, err := slack.New(b, store, cfg)
 	if err != nil {

@@ -48,8 +48,4 @@ func TestEnvConfig(t *testing.T) {
 	if c.BotToken != "xoxb-1" || c.SigningSecret != "s" || c.AppToken != "xapp-1" || c.APIURL != "http://127.0.0.1:1/api/" {
 		t.Errorf("EnvConfig = %+v", c)
 	}
-	ids := slack.ChannelIDs(map[string]map[string]string{"security": {"slack": "C1", "discord": "9"}, "approvals": {"discord": "8"}})
-	if len(ids) != 1 || ids["security"] != "C1" {
-		t.Errorf("ChannelIDs = %v", ids)
-	}
 }

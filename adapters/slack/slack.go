@@ -93,17 +93,6 @@ func EnvConfig(getenv func(string) string) Config {
 	}
 }
 
-// ChannelIDs picks the Slack channel id of each channel of the config's
-// channel table (channel key → platform → id).
-func ChannelIDs(channels map[string]map[string]string) map[string]string {
-	out := map[string]string{}
-	for key, ids := range channels {
-		if id := ids[core.PlatformSlack]; id != "" {
-			out[key] = id
-		}
-	}
-	return out
-}
 
 // Deduper remembers keys for a while; core.Store satisfies it. Once reports
 // whether key was not seen within ttl, and marks it seen.

@@ -30,15 +30,7 @@ func (o oneTarget) For(string) []core.Target { return []core.Target{o.t} }
 func benchService(b *testing.B, n int, target core.Target) (*core.Service, core.Store) {
 	b.Helper()
 	st := redistest.NewStore(b)
-	dir := &core.Directory{Principals: map[string]*core.Principal{}, Roles: map[string]*core.Role{
-		"svc": {Name: "svc", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: core.ExpiryRule{AllowPermanent: true}}},
-	}}
-	var seed []core.Assignment
-	for i := range n {
-		id := fmt.Sprintf("p%d", i)
-		dir.Principals[id] = &core.Principal{ID: id}
-		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: id, Role: "svc", Permanent: true})
-	}
+	dir, seed := svcDirectory(n)
 	svc, err := core.NewService(core.Config{Store: st, Directory: dir, Targets: oneTarget{target}})
 	if err != nil {
 		b.Fatal(err)
@@ -113,4 +105,19 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(at(0.50), "p50-ms")
 	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+// svcDirectory is principals p0..p(n-1), each eligible for "svc", a role
+// without approval, and the assignments that say so.
+func svcDirectory(n int) (*core.Directory, []core.Assignment) {
+	dir := &core.Directory{Principals: map[string]*core.Principal{}, Roles: map[string]*core.Role{
+		"svc": {Name: "svc", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: core.ExpiryRule{AllowPermanent: true}}},
+	}}
+	seed := make([]core.Assignment, 0, n)
+	for i := range n {
+		id := fmt.Sprintf("p%d", i)
+		dir.Principals[id] = &core.Principal{ID: id}
+		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: id, Role: "svc", Permanent: true})
+	}
+	return dir, seed
 }

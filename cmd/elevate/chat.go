@@ -9,6 +9,7 @@ import (
 
 	"github.com/elevate-pim/elevate/adapters/discord"
 	"github.com/elevate-pim/elevate/adapters/slack"
+	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/core/config"
 )
 
@@ -65,7 +66,7 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 	if len(cfg.Guilds) == 0 {
 		cfg.Guilds = file.Guilds
 	}
-	cfg.Channels = discord.ChannelIDs(m.Config.Channels)
+	cfg.Channels = m.Config.ChannelIDs(core.PlatformDiscord)
 	cfg.Log = m.Log.With().Str("adapter", "discord").Logger()
 	cfg.Clock = m.Clock
 	a, err := discord.New(m.Bot, m.Store, cfg)
@@ -119,7 +120,7 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 		return nil, err
 	}
 	cfg.APIURL = cmp.Or(cfg.APIURL, file.APIURL)
-	cfg.Channels = slack.ChannelIDs(m.Config.Channels)
+	cfg.Channels = m.Config.ChannelIDs(core.PlatformSlack)
 	cfg.Log = m.Log.With().Str("adapter", "slack").Logger()
 	cfg.Clock = m.Clock
 	a, err := slack.New(m.Bot, m.Store, cfg)

@@ -25,10 +25,7 @@ func cmdConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer m.Close()
-	names := map[string]string{}
-	for key, ids := range m.Config.Channels {
-		names[key] = ids[core.PlatformConsole]
-	}
+	names := m.Config.ChannelIDs(core.PlatformConsole)
 	var skip func(d time.Duration)
 	if !m.persistent {
 		skip = clock.Skip

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
 )
@@ -54,21 +51,9 @@ discord:
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMain(context.Background(), cfg, zerolog.Nop(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.ServeListener(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	m, base := mustServe(t, cfg)
 
-	url := "http://" + ln.Addr().String() + "/discord/interactions"
+	url := base + "/discord/interactions"
 	where := discordtest.Where{App: "app", Guild: "g1", Channel: "c1"}
 	body := discordtest.Command(where, "i1", "1001", "request",
 		discordtest.Option{Name: "role", Value: "staging"}, discordtest.Option{Name: "duration", Value: "30m"})

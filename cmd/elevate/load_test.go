@@ -42,15 +42,7 @@ func TestLoadMassExpiry(t *testing.T) {
 	}
 	target := &revokeClock{at: map[string][]time.Time{}}
 	prefix := redistest.NewPrefix(t)
-	dir := &core.Directory{Principals: map[string]*core.Principal{}, Roles: map[string]*core.Role{
-		"svc": {Name: "svc", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: core.ExpiryRule{AllowPermanent: true}}},
-	}}
-	var seed []core.Assignment
-	for i := range n {
-		id := fmt.Sprintf("p%d", i)
-		dir.Principals[id] = &core.Principal{ID: id}
-		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: id, Role: "svc", Permanent: true})
-	}
+	dir, seed := svcDirectory(n)
 	replicas := make([]*core.Service, 4) // one to open the windows, three to expire them
 	for i := range replicas {
 		st := redis.New(redistest.NewClient(t), redis.WithPrefix(prefix))

@@ -16,19 +16,8 @@ import (
 
 func TestServeHealthz(t *testing.T) {
 	t.Setenv("ELEVATE_REDIS_URL", "")
-	m, err := NewMain(context.Background(), "../../examples/demo.yaml", zerolog.Nop(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.ServeListener(ctx, ln) }()
-	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	_, base := mustServe(t, "../../examples/demo.yaml")
+	resp, err := http.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,15 +26,36 @@ func TestServeHealthz(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "ok\n" {
 		t.Fatalf("healthz: %d %q", resp.StatusCode, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("serve did not stop")
+}
+
+// mustServe builds Main on cfg and serves it on a loopback port until the
+// test ends, which must find serve stopped cleanly; it returns the base URL.
+func mustServe(t *testing.T, cfg string) (*Main, string) {
+	t.Helper()
+	m, err := NewMain(context.Background(), cfg, zerolog.Nop(), Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.ServeListener(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+		m.Close()
+	})
+	return m, "http://" + ln.Addr().String()
 }
 
 // TestPersistentStoreNeedsAKeyForMFA: with Redis and an MFA role, start-up

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
 )
@@ -78,21 +74,9 @@ assignments:
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewMain(context.Background(), cfg, zerolog.Nop(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.ServeListener(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	_, base := mustServe(t, cfg)
 
-	endpoint := "http://" + ln.Addr().String() + "/slack/commands"
+	endpoint := base + "/slack/commands"
 	form := url.Values{"command": {"/elevate"}, "text": {"staging for 30m"}, "user_id": {"U1"}, "team_id": {"T1"},
 		"channel_id": {"C9"}, "trigger_id": {"trig-1"}, "response_url": {fake.ResponseURL("r1")}}
 	var resp *http.Response

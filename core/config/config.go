@@ -158,6 +158,18 @@ func (c *Config) RequiresMFA() bool {
 	return false
 }
 
+// ChannelIDs maps each channel key to its destination on platform,
+// leaving out channels that have none there.
+func (c *Config) ChannelIDs(platform string) map[string]string {
+	out := map[string]string{}
+	for key, ids := range c.Channels {
+		if id := ids[platform]; id != "" {
+			out[key] = id
+		}
+	}
+	return out
+}
+
 // Destination returns the destination id of channel key on platform, or
 // "" when the channel has none there.
 func (c *Config) Destination(channel, platform string) string {
