@@ -102,7 +102,6 @@ func EnvConfig(getenv func(string) string) Config {
 	return c
 }
 
-
 // Deduper remembers keys for a while; core.Store satisfies it. The adapter
 // uses it so that an interaction delivered twice has one effect, on any replica.
 type Deduper interface {

@@ -93,7 +93,6 @@ func EnvConfig(getenv func(string) string) Config {
 	}
 }
 
-
 // Deduper remembers keys for a while; core.Store satisfies it. Once reports
 // whether key was not seen within ttl, and marks it seen.
 type Deduper interface {
