@@ -506,35 +506,6 @@ func TestRedisErrorsAreInternalAndWrapped(t *testing.T) {
 	}
 }
 
-func TestInvalidInput(t *testing.T) {
-	s := redistest.NewStore(t)
-	changes := map[string]core.Change{
-		"nil request":                  {Requests: []core.RequestWrite{{}}},
-		"negative request version":     {Requests: []core.RequestWrite{{Request: &core.Request{ID: "r-1"}, Expect: -1}}},
-		"request written twice":        {Requests: []core.RequestWrite{{Request: &core.Request{ID: "r-1"}}, {Request: &core.Request{ID: "r-1"}}}},
-		"slot without role":            {Slots: []core.SlotWrite{{Principal: "alice", Set: "r-1"}}},
-		"window without principal":     {OpenWindows: []core.WindowWrite{{Window: core.Window{Role: "prod-db"}, TTL: time.Minute}}},
-		"window with zero TTL":         {OpenWindows: []core.WindowWrite{{Window: core.Window{Principal: "alice", Role: "prod-db"}}}},
-		"close without role":           {CloseWindows: []core.WindowKey{{Principal: "alice"}}},
-		"assignment without kind":      {PutAssignments: []core.Assignment{{Principal: "alice", Role: "prod-db"}}},
-		"empty assignment key":         {DeleteAssignments: []string{""}},
-		"MFA record without principal": {MFA: &core.MFAWrite{Record: &core.MFARecord{}}},
-		"job without ref":              {Schedule: []core.Job{{Kind: core.JobExpire}}},
-		"empty job id to unschedule":   {Unschedule: []string{""}},
-	}
-	for name, c := range changes {
-		if err := s.Apply(t.Context(), c); core.ErrorCode(err) != core.EINVALID {
-			t.Errorf("%s: %v, want EINVALID", name, err)
-		}
-	}
-	if _, err := s.Once(t.Context(), "", time.Minute); core.ErrorCode(err) != core.EINVALID {
-		t.Errorf("Once with an empty key: %v, want EINVALID", err)
-	}
-	if _, err := s.Once(t.Context(), "k", 0); core.ErrorCode(err) != core.EINVALID {
-		t.Errorf("Once with a zero ttl: %v, want EINVALID", err)
-	}
-}
-
 func TestCanceledContextWritesNothing(t *testing.T) {
 	s := redistest.NewStore(t)
 	ctx, cancel := context.WithCancel(t.Context())

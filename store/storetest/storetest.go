@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"HoldersRevision", testHoldersRevision},
 		{"AssignmentsOf", testAssignmentsOf},
 		{"InvalidChange", testInvalidChange},
+		{"InvalidInput", testInvalidInput},
 		{"ChangeIsAtomic", testChangeIsAtomic},
 		{"ConcurrentTransition", testConcurrentTransition},
 		{"ClaimDueJobs", testClaimDueJobs},
