@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,18 +17,15 @@ func (s *Service) authorize(ctx context.Context, c Caller, what string, roles ..
 	return Errorf(EFORBIDDEN, "Only holders of %s may %s.", joinRoles(roles), what)
 }
 
+// joinRoles names the configured roles among roles, "a or b".
 func joinRoles(roles []string) string {
-	out := ""
-	for i, r := range roles {
-		if r == "" {
-			continue
+	var named []string
+	for _, r := range roles {
+		if r != "" {
+			named = append(named, r)
 		}
-		if i > 0 && out != "" {
-			out += " or "
-		}
-		out += r
 	}
-	return out
+	return strings.Join(named, " or ")
 }
 
 // Assign creates or updates an eligible or direct active assignment. Only
@@ -59,17 +57,17 @@ func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignme
 		}
 	}
 	ch.PutAssignments = []Assignment{a}
-	ch.Unschedule = []string{assignmentJob(a)}
 	if !a.Permanent && !a.End.IsZero() {
-		ch.Unschedule = nil
 		ch.Schedule = []Job{{Kind: assignmentJobKind(a.Kind), Ref: a.Key(), Due: a.End}}
+	} else {
+		ch.Unschedule = []string{assignmentJob(a)}
 	}
 	ch.Audit = []AuditEvent{assignmentAudit(a, action, c, now)}
 	if err := s.store.Apply(ctx, ch); err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
 	}
 	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &a,
-		Message: fmt.Sprintf("%s %s %s for %s%s", c.Principal, verbFor(action), a.Kind, a.Role, " to "+a.Principal)})
+		Message: fmt.Sprintf("%s %s %s for %s to %s", c.Principal, verbFor(action), a.Kind, a.Role, a.Principal)})
 	return &a, nil
 }
 

@@ -122,16 +122,7 @@ func TestRevokeFailureRetriesAndAlerts(t *testing.T) {
 	if alerts != 1 {
 		t.Fatalf("%d High alerts for the failing revoke, want 1", alerts)
 	}
-	if !contains(h.actions(t, r.ID), "revoke_failing") {
+	if !slices.Contains(h.actions(t, r.ID), "revoke_failing") {
 		t.Fatal("failing revoke not audited")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

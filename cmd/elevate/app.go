@@ -164,17 +164,22 @@ func (m *Main) Close() error {
 	return first
 }
 
-// openStoreForCLI opens the configured persistent store for audit commands.
+// openStoreForCLI opens the configured persistent store for the audit and
+// check commands: only the store, so that reading needs none of the
+// service's secrets (MFA key, webhook secrets) and writes nothing.
 func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (core.Store, func(), error) {
 	if cfgPath == "" {
 		return nil, nil, usageError("--config FILE is required")
 	}
-	m, err := NewMain(ctx, cfgPath, newLogger(stderr), Options{})
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return nil, nil, err
 	}
+	m := &Main{Config: cfg, Clock: core.SystemClock{}, Log: newLogger(stderr)}
+	if err := m.openStore(ctx); err != nil {
+		return nil, nil, err
+	}
 	if !m.persistent {
-		m.Close()
 		return nil, nil, fmt.Errorf("the config uses the in-memory store, which keeps nothing between processes: configure store.redis_url, or export from a running console with --audit-out")
 	}
 	return m.Store, func() { m.Close() }, nil
