@@ -18,7 +18,7 @@ func (b *Bot) request(ctx context.Context, c core.Caller, cmd Command) (Message,
 	if role.Policy.RequireMFA && !b.svc.HasMFA(ctx, c.Principal) {
 		return Message{}, core.Errorf(core.EFORBIDDEN, "%s requires MFA and you have not set it up yet: run `mfa enroll` first.", role.Name)
 	}
-	in := core.ActivationInput{Role: role.Name, Duration: cmd.Duration, Start: cmd.Start, Justification: cmd.Text, Ticket: cmd.Ticket, Code: cmd.Code}
+	in := cmd.activation(role.Name)
 	missing := role.Policy.Missing(in)
 	// A missing MFA code alone does not need a form up front: the request
 	// waits in PendingMFA and the reply asks for the code.
@@ -34,6 +34,11 @@ func (b *Bot) request(ctx context.Context, c core.Caller, cmd Command) (Message,
 		return Message{}, err
 	}
 	return b.requestReply(r), nil
+}
+
+// activation is what a request command asks core for.
+func (cmd Command) activation(role string) core.ActivationInput {
+	return core.ActivationInput{Role: role, Duration: cmd.Duration, Start: cmd.Start, Justification: cmd.Text, Ticket: cmd.Ticket, Code: cmd.Code}
 }
 
 // requestForm asks for the details of an activation of role, pre-filled
@@ -103,13 +108,9 @@ func (b *Bot) submitRequest(ctx context.Context, c core.Caller, s Submission) (M
 	if err != nil {
 		return Message{}, err
 	}
-	in := core.ActivationInput{Role: role.Name, Duration: cmd.Duration, Start: cmd.Start, Justification: cmd.Text, Ticket: cmd.Ticket, Code: cmd.Code}
-	for _, f := range role.Policy.Missing(in) {
-		if f != core.FieldCode {
-			return Message{}, core.Errorf(core.EINVALID, "%s requires a %s.", role.Name, f)
-		}
-	}
-	r, err := b.svc.RequestActivation(ctx, c, in)
+	// Core refuses what is still missing, as for a typed command; a missing
+	// MFA code leaves the request waiting for it.
+	r, err := b.svc.RequestActivation(ctx, c, cmd.activation(role.Name))
 	if err != nil {
 		return Message{}, err
 	}
