@@ -34,7 +34,6 @@ func (n *Notifier) route(e core.Event) []delivery {
 	}
 	requester := delivery{to: Destination{Principal: r.Principal}, audience: bot.ForRequester}
 	update := delivery{update: true}
-	post := func(ch string) []delivery { return n.channel(ch) }
 
 	var out []delivery
 	switch e.Kind {
@@ -60,12 +59,12 @@ func (n *Notifier) route(e core.Event) []delivery {
 		out = append(out, update)
 	case core.EventActivated, core.EventExpired, core.EventRevoked, core.EventExtended:
 		out = append(out, requester)
-		out = append(out, post(routing.Channel)...)
+		out = append(out, n.channel(routing.Channel)...)
 	case core.EventExpiring:
 		out = append(out, requester)
 	case core.EventFailed:
 		out = append(out, update, requester)
-		out = append(out, post(n.cfg.AlertsChannel)...)
+		out = append(out, n.channel(n.cfg.AlertsChannel)...)
 	}
 	return out
 }
