@@ -68,8 +68,18 @@ func (c Change) Validate() error {
 		}
 	}
 	for _, j := range c.Schedule {
-		if j.Kind == "" || j.Ref == "" {
+		switch {
+		case j.Kind == "" || j.Ref == "":
 			return Errorf(EINVALID, "A job needs a kind and a ref.")
+		case !j.Lease.IsZero() && j.Lease.UnixMilli() <= j.Due.UnixMilli():
+			// A claimed job is told apart from an unclaimed one by its
+			// lease, at millisecond precision: it must end after the due time.
+			return Errorf(EINVALID, "Job %s is claimed until %v, not after its due time %v.", j.ID(), j.Lease, j.Due)
+		}
+	}
+	for _, j := range c.Complete {
+		if j.Kind == "" || j.Ref == "" || j.Lease.IsZero() {
+			return Errorf(EINVALID, "A job to complete needs a kind, a ref and the lease it is held under.")
 		}
 	}
 	for _, id := range c.Unschedule {
@@ -98,6 +108,28 @@ func ValidateOnce(key string, ttl time.Duration) error {
 	}
 	if ttl <= 0 {
 		return Errorf(EINVALID, "A de-duplication TTL must be positive, not %v.", ttl)
+	}
+	return nil
+}
+
+// ValidateRenew rejects a lease renewal of a job that names no claim, or
+// whose new lease does not end after the job's due time.
+func ValidateRenew(j Job, until time.Time) error {
+	switch {
+	case j.Kind == "" || j.Ref == "":
+		return Errorf(EINVALID, "A job to renew needs a kind and a ref.")
+	case j.Lease.IsZero():
+		return Errorf(EINVALID, "Job %s is not claimed: there is no lease to renew.", j.ID())
+	case until.UnixMilli() <= j.Due.UnixMilli():
+		return Errorf(EINVALID, "Job %s: a lease until %v does not end after its due time.", j.ID(), until)
+	}
+	return nil
+}
+
+// ValidateCopy rejects a message copy without a request, a platform or a message id.
+func ValidateCopy(request string, c MessageCopy) error {
+	if request == "" || c.Platform == "" || c.ID == "" {
+		return Errorf(EINVALID, "A message copy needs a request, a platform and a message id.")
 	}
 	return nil
 }

@@ -16,6 +16,10 @@ const (
 	JobRevoke         JobKind = "revoke"          // retry a failed revocation at targets
 	JobEligibilityEnd JobKind = "eligibility_end" // remove an eligible assignment at its end
 	JobAssignmentEnd  JobKind = "assignment_end"  // remove a direct active assignment at its end
+	JobGrant          JobKind = "grant"           // grant an opened window at the role's targets
+	JobExtend         JobKind = "extend"          // tell the role's targets of an extended window
+	JobNotify         JobKind = "notify"          // deliver an outbox notice (Ref: the notice id)
+	JobInbox          JobKind = "inbox"           // run an acknowledged chat command (Ref: the item id)
 )
 
 // Job is a durable, due-dated unit of work. A job is identified by kind and
@@ -25,7 +29,13 @@ type Job struct {
 	Ref     string    `json:"ref"`
 	Due     time.Time `json:"due"`
 	Attempt int       `json:"attempt,omitempty"` // retries so far, for backoff and alerts
-	// Lease is set on a claimed job: the time until which the claimer owns it.
+	// Payload is what the job needs beyond its ref (a notice, a chat
+	// command), and the progress a holder records with Store.RenewJob.
+	Payload []byte `json:"payload,omitempty"`
+	// Lease is set on a claimed job: the time until which the claimer owns
+	// it. A job scheduled with Lease set is claimed by the committer of its
+	// Change from the start, so that it can run the job at once while any
+	// other replica takes it over only when that lease runs out.
 	Lease time.Time `json:"-"`
 }
 

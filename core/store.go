@@ -44,8 +44,23 @@ type Store interface {
 	// CompleteJob removes a claimed job, unless it was rescheduled or
 	// re-claimed since (its lease no longer matches), in which case it does nothing.
 	CompleteJob(ctx context.Context, j Job) error
+	// RenewJob extends the lease of a job the caller still holds (its stored
+	// lease equals j.Lease) until until, and stores j's Attempt and Payload
+	// with it: a heartbeat and a checkpoint in one. It returns the job with
+	// its new Lease, or ECONFLICT when the lease was lost (the job was
+	// completed, rescheduled or claimed by another since).
+	RenewJob(ctx context.Context, j Job, until time.Time) (Job, error)
 	// Jobs returns every scheduled job, due first.
 	Jobs(ctx context.Context) ([]Job, error)
+
+	// PutCopy records a posted copy of request's approval message,
+	// replacing the copy with the same Key.
+	PutCopy(ctx context.Context, request string, c MessageCopy) error
+	// Copies returns the recorded copies of request's approval message,
+	// sorted by Key.
+	Copies(ctx context.Context, request string) ([]MessageCopy, error)
+	// DropCopies forgets the copies of request's approval message.
+	DropCopies(ctx context.Context, request string) error
 
 	// Audit returns every audit event in append order, and the head.
 	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
@@ -57,7 +72,7 @@ type Store interface {
 
 // Change is a set of writes that a Store applies atomically. Deletions
 // apply before writes (CloseWindows before OpenWindows, DeleteAssignments
-// before PutAssignments, Unschedule before Schedule), so one Change may
+// before PutAssignments, Complete and Unschedule before Schedule), so one Change may
 // remove a job and schedule it again with a new due time.
 type Change struct {
 	// Requests are written if each stored version equals Expect
@@ -82,10 +97,15 @@ type Change struct {
 	// MFA writes an MFA record if the stored version equals Expect.
 	MFA *MFAWrite
 
-	// Schedule adds jobs or moves them (same kind and ref) to a new due time.
+	// Schedule adds jobs or moves them (same kind and ref) to a new due
+	// time; a job with Lease set is stored claimed until its Lease.
 	Schedule []Job
 	// Unschedule removes jobs by ID.
 	Unschedule []string
+	// Complete removes jobs the committer holds: each must still be claimed
+	// under its Lease, or the whole Change fails with ECONFLICT. A job's
+	// follow-up effects are so written only by the replica that finished it.
+	Complete []Job
 
 	// Audit events are appended in order; the store chains them (see Chain).
 	Audit []AuditEvent

@@ -55,6 +55,11 @@ func (s *Store) check(c core.Change) error {
 	if c.HoldersRev != nil && *c.HoldersRev != s.holdersRev {
 		return core.Errorf(core.ECONFLICT, "Role holders changed meanwhile (revision %d, expected %d).", s.holdersRev, *c.HoldersRev)
 	}
+	for _, j := range c.Complete {
+		if !s.holds(j) {
+			return core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", j.ID())
+		}
+	}
 	if m := c.MFA; m != nil {
 		var have int64
 		if r, ok := s.mfa[m.Record.Principal]; ok {
@@ -118,12 +123,20 @@ func (s *Store) write(c core.Change, now time.Time) {
 		s.mfa[r.Principal] = r
 	}
 
+	for _, j := range c.Complete {
+		delete(s.jobs, j.ID())
+	}
 	for _, id := range c.Unschedule {
 		delete(s.jobs, id)
 	}
 	for _, j := range c.Schedule {
-		j.Lease = time.Time{}
-		s.jobs[j.ID()] = &job{Job: j, score: j.Due}
+		stored := &job{Job: j, score: j.Due}
+		if !j.Lease.IsZero() {
+			stored.score, stored.claimed = j.Lease, true
+		}
+		stored.Lease = time.Time{}
+		stored.Payload = append([]byte(nil), j.Payload...)
+		s.jobs[j.ID()] = stored
 	}
 
 	for _, e := range c.Audit {

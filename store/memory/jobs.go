@@ -19,6 +19,7 @@ type job struct {
 // view returns the job as callers see it: Lease set while it is claimed.
 func (j *job) view() core.Job {
 	out := j.Job
+	out.Payload = append([]byte(nil), j.Payload...)
 	if j.claimed {
 		out.Lease = j.score
 	}
@@ -66,11 +67,35 @@ func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored, ok := s.jobs[j.ID()]
-	if ok && stored.claimed && stored.score.UnixMilli() == j.Lease.UnixMilli() {
+	if s.holds(j) {
 		delete(s.jobs, j.ID())
 	}
 	return nil
+}
+
+// holds reports whether j is stored claimed under j.Lease, at millisecond precision.
+func (s *Store) holds(j core.Job) bool {
+	stored, ok := s.jobs[j.ID()]
+	return ok && stored.claimed && !j.Lease.IsZero() && stored.score.UnixMilli() == j.Lease.UnixMilli()
+}
+
+// RenewJob moves the lease of a job still held under j.Lease to until and
+// stores j's Attempt and Payload; ECONFLICT when the lease was lost.
+func (s *Store) RenewJob(ctx context.Context, j core.Job, until time.Time) (core.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return core.Job{}, err
+	}
+	if err := core.ValidateRenew(j, until); err != nil {
+		return core.Job{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.holds(j) {
+		return core.Job{}, core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", j.ID())
+	}
+	stored := s.jobs[j.ID()]
+	stored.Attempt, stored.Payload, stored.score = j.Attempt, append([]byte(nil), j.Payload...), until
+	return stored.view(), nil
 }
 
 // Jobs returns every scheduled job, the soonest due (or lease end) first.

@@ -25,8 +25,9 @@ type Store struct {
 	windows     map[string]map[string]window // role → principal → window
 	assignments map[string]core.Assignment   // by Assignment.Key
 	holdersRev  int64
-	mfa         map[string]*core.MFARecord // by principal
-	jobs        map[string]*job            // by Job.ID
+	mfa         map[string]*core.MFARecord             // by principal
+	jobs        map[string]*job                        // by Job.ID
+	copies      map[string]map[string]core.MessageCopy // request id → copy key → copy
 	audit       []core.AuditEvent
 	head        core.AuditHead
 	seen        map[string]time.Time // Once keys → when they may be seen again
@@ -64,6 +65,7 @@ func New(opts ...Option) *Store {
 		assignments: make(map[string]core.Assignment),
 		mfa:         make(map[string]*core.MFARecord),
 		jobs:        make(map[string]*job),
+		copies:      make(map[string]map[string]core.MessageCopy),
 		seen:        make(map[string]time.Time),
 	}
 	for _, o := range opts {

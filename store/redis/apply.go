@@ -81,7 +81,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, "",
+		rev, len(c.Complete),
 	}
 
 	for _, w := range c.Requests {
@@ -149,7 +149,11 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		args = append(args, j.ID(), j.Due.UnixMilli(), b)
+		score := j.Due.UnixMilli()
+		if !j.Lease.IsZero() {
+			score = j.Lease.UnixMilli() // claimed by the committer from the start
+		}
+		args = append(args, j.ID(), score, b)
 	}
 	for _, e := range c.Audit {
 		e.Seq, e.PrevHash, e.Hash = 0, "", ""
@@ -159,6 +163,9 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("encode audit event: %w", err)
 		}
 		args = append(args, b, e.ContentDigest())
+	}
+	for _, j := range c.Complete {
+		args = append(args, j.ID(), j.Lease.UnixMilli())
 	}
 	return keys, args, nil
 }
@@ -217,6 +224,8 @@ func conflict(c core.Change, res []any) error {
 	case "holders":
 		have, _ := res[2].(int64)
 		return core.Errorf(core.ECONFLICT, "Role holders changed meanwhile (revision %d, expected %d).", have, *c.HoldersRev)
+	case "job":
+		return core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", c.Complete[i].ID())
 	case "mfa":
 		have, _ := res[2].(int64)
 		return core.Errorf(core.ECONFLICT, "The MFA record of %s changed meanwhile (version %d, expected %d).", c.MFA.Record.Principal, have, c.MFA.Expect)

@@ -22,13 +22,16 @@
 --   per opened window: principal, JSON, TTL in ms;
 --   per deleted assignment: key;   per put assignment: key, JSON;
 --   the MFA write: expected version, JSON;
---   per unscheduled job: id;   per scheduled job: id, due ms, JSON;
---   per audit event: its content JSON and content digest.
+--   per unscheduled job: id;   per scheduled job: id, score ms (its due
+--   time, or its lease end when scheduled claimed), JSON;
+--   per audit event: its content JSON and content digest;
+--   per completed job: id, lease end ms.
 local nReq, nSlot = tonumber(ARGV[1]), tonumber(ARGV[2])
 local nClose, nOpen = tonumber(ARGV[3]), tonumber(ARGV[4])
 local nDelA, nPutA, nMFA = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local nUnsched, nSched, nAudit = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local revExpect = ARGV[11]
+local nDone = tonumber(ARGV[12])
 
 if redis.call('EXISTS', KEYS[8]) == 1 then return {'ok'} end
 
@@ -48,6 +51,7 @@ local aMFA = aPutA + 2 * nPutA
 local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
+local aDone = aAudit + 2 * nAudit
 
 -- version returns the "version" of a stored JSON record, 0 when absent.
 local function version(raw)
@@ -73,6 +77,16 @@ end
 if nMFA == 1 then
   local have = version(redis.call('GET', KEYS[kMFA]))
   if have ~= tonumber(ARGV[aMFA]) then return {'mfa', 0, have} end
+end
+-- A completed job must be held: scored at its lease end, which differs
+-- from the due time its data keeps.
+for i = 0, nDone - 1 do
+  local id, lease = ARGV[aDone + 2 * i], tonumber(ARGV[aDone + 2 * i + 1])
+  local score = redis.call('ZSCORE', KEYS[4], id)
+  local raw = redis.call('HGET', KEYS[5], id)
+  if not score or not raw or tonumber(score) ~= lease or tonumber(cjson.decode(raw).m) == lease then
+    return {'job', i, 0}
+  end
 end
 
 -- Writes.
@@ -113,6 +127,10 @@ if nClose + nOpen + nDelA + nPutA > 0 then
 end
 if nMFA == 1 then
   redis.call('SET', KEYS[kMFA], ARGV[aMFA + 1])
+end
+for i = 0, nDone - 1 do
+  redis.call('ZREM', KEYS[4], ARGV[aDone + 2 * i])
+  redis.call('HDEL', KEYS[5], ARGV[aDone + 2 * i])
 end
 for i = 0, nUnsched - 1 do
   redis.call('ZREM', KEYS[4], ARGV[aUnsched + i])

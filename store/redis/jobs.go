@@ -110,6 +110,45 @@ func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
 	return nil
 }
 
+// renewScript moves job ARGV[1], if it is claimed with lease end ARGV[2],
+// to lease end ARGV[3] and stores its data ARGV[4]. KEYS: the schedule, the
+// job data hash.
+var renewScript = goredis.NewScript(`
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw or tonumber(cjson.decode(raw).m) == tonumber(score) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+return 1
+`)
+
+// RenewJob moves the lease of a job still held under j.Lease (compared at
+// millisecond precision) to until, and stores j's Attempt and Payload.
+// It returns ECONFLICT when the lease was lost.
+func (s *Store) RenewJob(ctx context.Context, j core.Job, until time.Time) (core.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return core.Job{}, err
+	}
+	if err := core.ValidateRenew(j, until); err != nil {
+		return core.Job{}, err
+	}
+	b, err := encodeJob(j)
+	if err != nil {
+		return core.Job{}, err
+	}
+	keys := []string{s.keys.jobs(), s.keys.jobData()}
+	ok, err := renewScript.Run(ctx, s.client, keys, j.ID(), j.Lease.UnixMilli(), until.UnixMilli(), b).Int()
+	if err != nil {
+		return core.Job{}, fmt.Errorf("redis renew job %s: %w", j.ID(), err)
+	}
+	if ok == 0 {
+		return core.Job{}, core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", j.ID())
+	}
+	j.Lease = fromMillis(until.UnixMilli())
+	return j, nil
+}
+
 // Jobs returns every scheduled job, the soonest due (or lease end) first,
 // ties by id; a claimed job has Lease set.
 func (s *Store) Jobs(ctx context.Context) ([]core.Job, error) {

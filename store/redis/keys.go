@@ -31,6 +31,7 @@ func (k keyspace) window(principal, role string) string {
 func (k keyspace) windowIndex(role string) string   { return k.tag + "winidx:" + role }
 func (k keyspace) mfa(principal string) string      { return k.tag + "mfa:" + principal }
 func (k keyspace) once(key string) string           { return k.tag + "once:" + key }
+func (k keyspace) copies(request string) string     { return k.tag + "copies:" + request }
 func (k keyspace) windowOf(w core.WindowKey) string { return k.window(w.Principal, w.Role) }
 
 // pairEscaper escapes the separator, and the escape character itself, so
