@@ -85,6 +85,8 @@ func (b *Bot) Run(ctx context.Context, c core.Caller, cmd Command) (Message, err
 		return b.assign(ctx, c, cmd)
 	case VerbUnassign:
 		return b.unassign(ctx, c, cmd)
+	case VerbConvert:
+		return b.convert(ctx, c, cmd)
 	case VerbMFAEnroll:
 		return b.enroll(ctx, c)
 	case VerbMFAVerify:

@@ -34,6 +34,7 @@ const (
 	VerbWho       Verb = "who"
 	VerbAssign    Verb = "assign"
 	VerbUnassign  Verb = "unassign"
+	VerbConvert   Verb = "convert"
 	VerbMFAEnroll Verb = "mfa enroll"
 	VerbMFAVerify Verb = "mfa verify"
 	VerbCode      Verb = "code"
@@ -67,7 +68,7 @@ type Command struct {
 	Ticket    string              // request: "ticket X" or a bare id like INC-4411
 	Code      string              // TOTP code (6-8 digits)
 	Text      string              // justification (request) or reason (deny)
-	Principal string              // assign/unassign target; audit "principal" filter
+	Principal string              // assign/unassign/convert target; audit "principal" filter
 	Kind      core.AssignmentKind // assign/unassign: eligible (default) | active
 	Permanent bool                // assign ... permanent
 }
@@ -110,6 +111,7 @@ var usages = []struct {
 	{VerbMFAVerify, "/elevate mfa verify <code>", "confirm your authenticator app"},
 	{VerbAssign, "/elevate assign <principal> <role> [eligible|active] [for DUR | until DATE | permanent] [from DATE]", "assign a role (admins)"},
 	{VerbUnassign, "/elevate unassign <principal> <role> [eligible|active]", "remove an assignment (admins)"},
+	{VerbConvert, "/elevate convert <principal> <role>", "turn standing (active) access into eligibility (admins)"},
 	{VerbAudit, "/elevate audit [since DATE] [until DATE] [role R] [principal P]", "export the audit trail"},
 	{VerbHelp, "/elevate help", "this text"},
 }
@@ -179,6 +181,8 @@ func Parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		c, err = p.assign()
 	case "unassign":
 		c, err = p.unassign()
+	case "convert":
+		c, err = p.convert()
 	case "mfa":
 		c, err = p.mfa()
 	case "code":
@@ -658,6 +662,16 @@ func (p *parser) unassign() (Command, error) {
 		}
 	}
 	return c, nil
+}
+
+// convert parses "convert <principal> <role>".
+func (p *parser) convert() (Command, error) {
+	c, err := p.assignee(VerbConvert)
+	if err != nil {
+		return Command{}, err
+	}
+	c.Kind = core.Active
+	return c, p.end(VerbConvert)
 }
 
 // mfa parses "mfa enroll" and "mfa verify <code>".

@@ -17,7 +17,7 @@ var verbs = map[bot.Verb]bool{
 	bot.VerbMenu: true, bot.VerbRequest: true, bot.VerbStatus: true, bot.VerbDrop: true,
 	bot.VerbExtend: true, bot.VerbCancel: true, bot.VerbApprove: true, bot.VerbDeny: true,
 	bot.VerbWho: true, bot.VerbAssign: true, bot.VerbUnassign: true, bot.VerbMFAEnroll: true,
-	bot.VerbMFAVerify: true, bot.VerbCode: true, bot.VerbAudit: true, bot.VerbHelp: true,
+	bot.VerbMFAVerify: true, bot.VerbCode: true, bot.VerbAudit: true, bot.VerbHelp: true, bot.VerbConvert: true,
 }
 
 // FuzzParse checks the invariants every caller relies on, whatever a user

@@ -116,6 +116,8 @@ var parseCases = []struct {
 		bot.Command{Verb: bot.VerbAssign, Principal: "alice", Role: "prod-db", Kind: core.Eligible, Until: at(12, 31, 19, 0)}},
 	{"unassign alice prod-db", bot.Command{Verb: bot.VerbUnassign, Principal: "alice", Role: "prod-db", Kind: core.Eligible}},
 	{"unassign alice prod-db active", bot.Command{Verb: bot.VerbUnassign, Principal: "alice", Role: "prod-db", Kind: core.Active}},
+	{"convert alice prod-db", bot.Command{Verb: bot.VerbConvert, Principal: "alice", Role: "prod-db", Kind: core.Active}},
+	{"CONVERT U123 Prod-DB", bot.Command{Verb: bot.VerbConvert, Principal: "U123", Role: "prod-db", Kind: core.Active}},
 
 	// mfa, code
 	{"mfa enroll", bot.Command{Verb: bot.VerbMFAEnroll}},
@@ -281,6 +283,9 @@ var errorCases = []struct {
 	{"unassign alice", "Give a role name. Usage: /elevate unassign"},
 	{"unassign alice prod-db permanent", `Unexpected "permanent". Usage: /elevate unassign`},
 	{"unassign alice prod-db active active", "Give eligible or active once."},
+	{"convert", "Give the principal. Usage: /elevate convert <principal> <role>"},
+	{"convert alice", "Give a role name. Usage: /elevate convert"},
+	{"convert alice prod-db eligible", `Unexpected "eligible". Usage: /elevate convert`},
 
 	// mfa, code
 	{"mfa", "Say what to do with MFA. Usage: /elevate mfa enroll, or /elevate mfa verify <code>"},
@@ -368,7 +373,7 @@ func TestUsageListsEveryForm(t *testing.T) {
 		"/elevate cancel <request-id|role>", "/elevate approve <request-id>", "/elevate deny <request-id> [reason]",
 		"/elevate who <role>", "/elevate code <request-id> <code>", "/elevate mfa enroll", "/elevate mfa verify <code>",
 		"/elevate assign <principal> <role> [eligible|active] [for DUR | until DATE | permanent] [from DATE]",
-		"/elevate unassign <principal> <role> [eligible|active]",
+		"/elevate unassign <principal> <role> [eligible|active]", "/elevate convert <principal> <role>",
 		"/elevate audit [since DATE] [until DATE] [role R] [principal P]", "/elevate help",
 	} {
 		if !strings.Contains(u, form) {

@@ -143,6 +143,19 @@ func (b *Bot) unassign(ctx context.Context, c core.Caller, cmd Command) (Message
 	return Message{Text: fmt.Sprintf("Removed %s's %s assignment for %s.", cmd.Principal, kind, cmd.Role), Tone: ToneSuccess, Ephemeral: true}, nil
 }
 
+// convert turns a standing assignment into an eligibility.
+func (b *Bot) convert(ctx context.Context, c core.Caller, cmd Command) (Message, error) {
+	got, err := b.svc.ConvertToEligible(ctx, c, cmd.Principal, cmd.Role)
+	if err != nil {
+		return Message{}, err
+	}
+	until := "permanently"
+	if !got.Permanent {
+		until = "until " + b.clock(got.End)
+	}
+	return Message{Text: fmt.Sprintf("%s no longer holds %s standing; they are eligible %s and activate it when needed.", got.Principal, got.Role, until), Tone: ToneSuccess, Ephemeral: true}, nil
+}
+
 // enroll starts MFA enrollment: the QR code and secret go only to the caller.
 func (b *Bot) enroll(ctx context.Context, c core.Caller) (Message, error) {
 	en, err := b.svc.EnrollMFA(ctx, c)

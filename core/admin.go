@@ -140,42 +140,6 @@ func (s *Service) Unassign(ctx context.Context, c Caller, kind AssignmentKind, p
 	return nil
 }
 
-// ConvertToEligible turns a direct active assignment into an eligible one
-// with the same end, so its holder activates just in time instead of holding
-// the role standing. Only admins may; the last admin cannot be converted.
-func (s *Service) ConvertToEligible(ctx context.Context, c Caller, principal, role string) (*Assignment, error) {
-	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
-		return nil, err
-	}
-	a, err := s.assignment(ctx, Active, principal, role)
-	if err != nil {
-		return nil, err
-	}
-	var ch Change
-	if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
-		return nil, err
-	}
-	now := s.clock.Now()
-	e := *a
-	e.Kind, e.Source, e.CreatedBy, e.CreatedAt = Eligible, c.Source, c.Principal, now
-	if err := s.checkAssignment(&e, now); err != nil {
-		return nil, err
-	}
-	ch.DeleteAssignments = []string{a.Key()}
-	ch.PutAssignments = []Assignment{e}
-	ch.Unschedule = []string{assignmentJob(*a)}
-	if !e.Permanent && !e.End.IsZero() {
-		ch.Schedule = []Job{{Kind: JobEligibilityEnd, Ref: e.Key(), Due: e.End}}
-	}
-	ch.Audit = []AuditEvent{assignmentAudit(e, "convert_to_eligible", c, now)}
-	if err := s.store.Apply(ctx, ch); err != nil {
-		return nil, fmt.Errorf("convert: %w", err)
-	}
-	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &e,
-		Message: fmt.Sprintf("%s converted %s's standing %s to eligible", c.Principal, principal, role)})
-	return &e, nil
-}
-
 // assignment returns one stored assignment, or ENOTFOUND.
 func (s *Service) assignment(ctx context.Context, kind AssignmentKind, principal, role string) (*Assignment, error) {
 	all, err := s.store.AssignmentsOf(ctx, principal, role)

@@ -53,11 +53,15 @@ func newSession(t *testing.T) *session {
 		Principals: map[string]*core.Principal{
 			"alice": {ID: "alice", IDs: map[string]string{"console": "alice"}},
 			"bob":   {ID: "bob", IDs: map[string]string{"console": "bob"}},
+			"dana":  {ID: "dana", IDs: map[string]string{"console": "dana"}},
 		},
+		AdminRole: "admin",
 		Roles: map[string]*core.Role{
 			"db": {Name: "db", Notify: core.Routing{Channel: "sec", DMApprovers: true}, Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: elig,
 				RequireJustification: true, JustificationMinLen: 5, Approval: core.ApprovalRule{Required: true, Approvers: []string{"bob"}, MinApprovals: 1}}},
-			"pay": {Name: "pay", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: elig, RequireMFA: true}},
+			"admin": {Name: "admin", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: elig, Assignment: elig}},
+			"ops":   {Name: "ops", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: elig, Assignment: elig}},
+			"pay":   {Name: "pay", Policy: core.Policy{MaxDuration: time.Hour, DefaultDuration: time.Hour, Eligibility: elig, RequireMFA: true}},
 		},
 	}
 	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
@@ -70,6 +74,8 @@ func newSession(t *testing.T) *session {
 	err = svc.SeedAssignments(context.Background(), []core.Assignment{
 		{Kind: core.Eligible, Principal: "alice", Role: "db", Permanent: true},
 		{Kind: core.Eligible, Principal: "alice", Role: "pay", Permanent: true},
+		{Kind: core.Active, Principal: "dana", Role: "admin", Permanent: true},
+		{Kind: core.Active, Principal: "bob", Role: "ops", Permanent: true},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -158,4 +164,22 @@ func TestMFAInTheConsole(t *testing.T) {
 	wantLines(t, out, "pay is active until")
 	out = s.say(t, "alice: drop pay", "alice: pay code "+code)
 	wantLines(t, out, "not allowed: That code was already used.")
+}
+
+// TestConvertInTheConsole turns bob's standing ops access into eligibility:
+// only the admin may, the last admin cannot convert themselves, and bob
+// then activates ops just in time.
+func TestConvertInTheConsole(t *testing.T) {
+	s := newSession(t)
+	out := s.say(t, "bob: convert bob ops", "dana: convert dana admin", "dana: convert alice ops")
+	wantLines(t, out,
+		"[reply to bob] not allowed: Only holders of admin may manage assignments.",
+		"[reply to dana] conflict: dana is the last active holder of the admin role admin",
+		"[reply to dana] not found: alice has no active assignment for ops to convert.")
+	out = s.say(t, "dana: convert bob ops", "bob: status", "bob: ops")
+	wantLines(t, out,
+		"[reply to dana] bob no longer holds ops standing; they are eligible permanently and activate it when needed.",
+		"[#security-alerts] elevate: dana converted bob's standing ops to eligible (permanently)",
+		"Eligible: ops",
+		"[reply to bob] ops is active until")
 }

@@ -24,6 +24,7 @@ var reservedWords = map[string]bool{
 	"help": true, "status": true, "drop": true, "extend": true, "cancel": true,
 	"approve": true, "deny": true, "who": true, "assign": true, "unassign": true,
 	"mfa": true, "audit": true, "code": true, "menu": true, "request": true,
+	"convert": true, "alerts": true,
 }
 
 // build validates the decoded file and turns it into a Config, recording
