@@ -92,7 +92,7 @@ func (s *Service) retryRevoke(ctx context.Context, req *Request, job Job, cause 
 	job.Attempt++
 	backoff := min(time.Second<<min(job.Attempt-1, 20), revokeMaxBackoff)
 	now := s.clock.Now()
-	job.Due = now.Add(backoff)
+	job.Due, job.Lease = now.Add(backoff), time.Time{} // back in the schedule, unclaimed
 	ch := Change{Schedule: []Job{job}}
 	if job.Attempt == revokeAlertAttempt {
 		ch.Audit = []AuditEvent{{Time: now, Actor: System.Principal, Action: "revoke_failing", Principal: req.Principal,
