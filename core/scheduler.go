@@ -40,7 +40,9 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
+				lag := s.clock.Now().Sub(j.Due)
 				err := s.runJob(ctx, j)
+				s.observe.JobRan(j.Kind, lag, err)
 				if err == nil {
 					err = s.store.CompleteJob(ctx, j)
 				}
@@ -65,7 +67,12 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 	t := time.NewTicker(TickInterval)
 	defer t.Stop()
 	for {
-		if _, err := s.RunDue(ctx); err != nil && onErr != nil && ctx.Err() == nil {
+		_, err := s.RunDue(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.observe.SchedulerTick(err)
+		if err != nil && onErr != nil {
 			onErr(err)
 		}
 		select {

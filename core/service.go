@@ -35,6 +35,7 @@ type Config struct {
 	Issuer    string         // TOTP issuer shown in authenticator apps
 	Location  *time.Location // for times in messages; default UTC
 	JobLease  time.Duration  // how long a claimed job is owned before another replica may run it; default 30s
+	Observer  Observer       // told what the scheduler does; default: nobody
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -51,6 +52,7 @@ type Service struct {
 	loc     *time.Location
 	groups  groupResolvers
 	lease   time.Duration
+	observe Observer
 }
 
 // NewService checks c and returns a Service.
@@ -58,7 +60,10 @@ func NewService(c Config) (*Service, error) {
 	if c.Store == nil || c.Directory == nil {
 		return nil, errors.New("core: store and directory are required")
 	}
-	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer}
+	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer}
+	if s.observe == nil {
+		s.observe = noObserver{}
+	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -119,6 +120,7 @@ type Adapter struct {
 	clock   core.Clock
 	key     ed25519.PublicKey // nil: the HTTP endpoint is off
 	session *discordgo.Session
+	gateway atomic.Bool // the gateway session is connected
 	pool    *pool
 	groups  memberCache
 
@@ -272,6 +274,8 @@ func (a *Adapter) Start(ctx context.Context) error {
 		a.session.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 			a.fromGateway(ic.Interaction)
 		})
+		a.session.AddHandler(func(*discordgo.Session, *discordgo.Connect) { a.gateway.Store(true) })
+		a.session.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { a.gateway.Store(false) })
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()

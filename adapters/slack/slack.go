@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -123,6 +124,7 @@ type Adapter struct {
 	stop    context.CancelFunc // ends Socket Mode
 	running sync.WaitGroup     // deliveries being accepted
 	bg      sync.WaitGroup     // Socket Mode and the start-up token check
+	socket  atomic.Bool        // Socket Mode is connected
 }
 
 var (

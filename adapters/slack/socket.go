@@ -51,8 +51,12 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev socketmode.Event) {
 	switch ev.Type {
 	case socketmode.EventTypeConnected:
+		a.socket.Store(true)
 		a.log.Info().Msg("slack socket mode connected")
+	case socketmode.EventTypeConnecting, socketmode.EventTypeDisconnect:
+		a.socket.Store(false)
 	case socketmode.EventTypeConnectionError:
+		a.socket.Store(false)
 		a.log.Warn().Any("error", ev.Data).Msg("slack socket mode connection error; retrying")
 	case socketmode.EventTypeInvalidAuth:
 		a.log.Error().Msg("slack socket mode: invalid app token")

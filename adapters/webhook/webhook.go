@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"time"
 
@@ -53,14 +54,27 @@ func WithAttempts(n int) Option { return func(w *Webhook) { w.attempts = max(n, 
 // New returns a webhook target posting to url, signed with secret, each
 // attempt bounded by timeout.
 func New(url string, secret []byte, timeout time.Duration, opts ...Option) *Webhook {
-	w := &Webhook{name: "webhook " + url, url: url, secret: secret, client: &http.Client{Timeout: timeout}, attempts: DefaultAttempts, now: time.Now}
+	w := &Webhook{name: nameOf(url), url: url, secret: secret, client: &http.Client{Timeout: timeout}, attempts: DefaultAttempts, now: time.Now}
 	for _, o := range opts {
 		o(w)
 	}
 	return w
 }
 
-// Name identifies the target in logs and errors.
+// nameOf names a webhook by its URL without user info, query or
+// fragment, which may carry credentials: the name appears in logs, alerts
+// and metric labels.
+func nameOf(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "webhook"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
+	return "webhook " + u.String()
+}
+
+// Name identifies the target in logs, errors and metrics; it never shows
+// credentials that the URL may carry.
 func (w *Webhook) Name() string { return w.name }
 
 // Grant tells the receiver to grant the role.

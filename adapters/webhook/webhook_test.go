@@ -86,3 +86,12 @@ func TestRetries(t *testing.T) {
 		t.Fatalf("4xx is not retried: err %v after %d calls", err, calls.Load())
 	}
 }
+
+// TestNameHidesCredentials: a webhook's name, which logs, alerts and
+// metric labels show, drops the URL's user info and query.
+func TestNameHidesCredentials(t *testing.T) {
+	w := webhook.New("https://user:pass@iam.example.com/hook?token=s3cret#frag", []byte("k"), time.Second)
+	if got, want := w.Name(), "webhook https://iam.example.com/hook"; got != want {
+		t.Fatalf("Name() = %q, want %q", got, want)
+	}
+}

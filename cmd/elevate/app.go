@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/elevate-pim/elevate/adapters/metrics"
 	"github.com/elevate-pim/elevate/bot"
 	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/core/config"
@@ -32,9 +33,12 @@ type Main struct {
 	Bot      *bot.Bot
 	Notifier *notifications.Notifier
 	Targets  *targetSet
+	Metrics  *metrics.Metrics
 	Log      zerolog.Logger
 
 	persistent bool
+	ping       func(context.Context) error // reaches the store, for readiness; nil: always reachable
+	chats      []platformChat              // running chat adapters, for readiness
 	closers    []func() error
 }
 
@@ -53,13 +57,14 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	if err != nil {
 		return nil, err
 	}
-	m := &Main{Config: cfg, Clock: opt.Clock, Log: log}
+	m := &Main{Config: cfg, Clock: opt.Clock, Log: log, Metrics: metrics.New()}
 	if m.Clock == nil {
 		m.Clock = core.SystemClock{}
 	}
 	if err := m.openStore(ctx); err != nil {
 		return nil, err
 	}
+	m.Store = m.Metrics.Store(m.Store)
 	key, err := m.mfaKey()
 	if err != nil {
 		m.Close()
@@ -77,9 +82,9 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	}
 	m.Service, err = core.NewService(core.Config{
 		JobLease: lease,
-		Store:    m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Targets,
-		Issuer: cfg.MFA.Issuer, Location: cfg.Location,
-		Events: core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) }),
+		Store:    m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
+		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics,
+		Events: m.Metrics.Events(core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) })),
 	})
 	if err != nil {
 		m.Close()
@@ -87,6 +92,8 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	}
 	m.Bot = bot.New(m.Service, cfg.Location)
 	m.Notifier = notifications.New(m.Bot, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
+	m.Metrics.ActiveWindows(m.Store, func() []string { return m.Service.Directory().RoleNames() })
+	m.Metrics.OutboxDepth(m.Notifier.Pending)
 	if err := m.Service.SeedAssignments(ctx, cfg.Assignments); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("seed assignments from %s: %w", cfgPath, err)
@@ -114,7 +121,7 @@ func (m *Main) openStore(context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Store, m.persistent = st, true
+	m.Store, m.persistent, m.ping = st, true, st.Ping
 	m.closers = append(m.closers, st.Close)
 	return nil
 }

@@ -17,27 +17,34 @@ import (
 type chat interface {
 	Close() error
 	Wait()
+	Ready() error // nil while it can take deliveries
+}
+
+// platformChat is a running chat adapter and its platform's name.
+type platformChat struct {
+	platform string
+	chat
 }
 
 // openChat starts the chat adapters that have credentials (environment
 // first, then the config file), mounts their HTTP endpoints on mux, and
 // registers them as posters, group resolvers and targets. It returns what
 // must be closed at shutdown.
-func (m *Main) openChat(ctx context.Context, mux *http.ServeMux) ([]chat, error) {
-	var open []chat
+func (m *Main) openChat(ctx context.Context, mux *http.ServeMux) ([]platformChat, error) {
+	var open []platformChat
 	d, err := m.openDiscord(ctx, mux)
 	if err != nil {
 		return nil, err
 	}
 	if d != nil {
-		open = append(open, d)
+		open = append(open, platformChat{core.PlatformDiscord, d})
 	}
 	sl, err := m.openSlack(ctx, mux)
 	if err != nil {
 		return nil, err
 	}
 	if sl != nil {
-		open = append(open, sl)
+		open = append(open, platformChat{core.PlatformSlack, sl})
 	}
 	if len(open) == 0 {
 		m.Log.Warn().Msg("no chat platform configured (ELEVATE_DISCORD_BOT_TOKEN / ELEVATE_SLACK_BOT_TOKEN): serving the scheduler and /healthz only")
@@ -73,7 +80,7 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
-	m.Notifier.AddPoster(a)
+	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformDiscord, a))
 	m.Service.AddGroupResolver(a)
 	for role, targets := range m.Config.Targets {
 		for _, t := range targets {
@@ -83,7 +90,7 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 		}
 	}
 	if cfg.Mode == discord.ModeHTTP {
-		mux.Handle(discord.InteractionsPath, a.Handler())
+		mux.Handle(discord.InteractionsPath, m.Metrics.Chat(core.PlatformDiscord, a.Handler()))
 	}
 	if err := a.Start(ctx); err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -127,7 +134,7 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 	if err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
-	m.Notifier.AddPoster(a)
+	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformSlack, a))
 	m.Service.AddGroupResolver(a)
 	for role, targets := range m.Config.Targets {
 		for _, t := range targets {
@@ -136,7 +143,7 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 			}
 		}
 	}
-	mux.Handle(slack.PathPrefix, a.Handler())
+	mux.Handle(slack.PathPrefix, m.Metrics.Chat(core.PlatformSlack, a.Handler()))
 	if err := a.Start(ctx); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}

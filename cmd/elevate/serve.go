@@ -40,31 +40,50 @@ func (m *Main) Serve(ctx context.Context, addr string) error {
 }
 
 // ServeListener is Serve on an open listener; tests pass a loopback one.
+// GET /metrics is served there too, unless ELEVATE_METRICS_ADDR moves it
+// to a listener of its own.
 func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	metricsLn, err := listenMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	m.Notifier.Start(ctx)
 	go m.Service.Run(ctx, func(err error) { m.Log.Error().Err(err).Msg("scheduled job failed") })
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	chats, err := m.openChat(ctx, mux)
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", m.readyz)
+	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
+	listeners := []net.Listener{ln}
+	if metricsLn == nil {
+		mux.Handle("GET /metrics", m.Metrics.Handler())
+	} else {
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", m.Metrics.Handler())
+		servers = append(servers, &http.Server{Handler: metricsMux, ReadHeaderTimeout: 5 * time.Second})
+		listeners = append(listeners, metricsLn)
+	}
+	m.chats, err = m.openChat(ctx, mux)
 	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
 		return err
 	}
 	defer func() {
-		for _, c := range chats {
+		for _, c := range m.chats {
 			_ = c.Close()
 			c.Wait()
 		}
 	}()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	m.Log.Info().Str("addr", ln.Addr().String()).Msg("elevate serving")
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		m.Log.Info().Str("addr", listeners[i].Addr().String()).Bool("metrics_only", i > 0).Msg("elevate serving")
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -72,11 +91,22 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	err = srv.Shutdown(shutdown)
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdown); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	cancel()
 	m.Notifier.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	return errors.Join(errs...)
+}
+
+// listenMetrics opens ELEVATE_METRICS_ADDR when it is set.
+func listenMetrics() (net.Listener, error) {
+	addr := os.Getenv("ELEVATE_METRICS_ADDR")
+	if addr == "" {
+		return nil, nil
 	}
-	return err
+	return net.Listen("tcp", addr)
 }

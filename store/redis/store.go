@@ -99,6 +99,9 @@ func withoutURL(err error) error {
 	return err
 }
 
+// Ping checks that the server answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err() }
+
 // Close closes the store's Redis client, and so any store sharing it.
 func (s *Store) Close() error { return s.client.Close() }
 

@@ -1,0 +1,51 @@
+package metrics
+
+import (
+	"context"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// requestOutcomes are the events that settle an activation request.
+var requestOutcomes = map[core.EventKind]string{
+	core.EventActivated: "activated",
+	core.EventDenied:    "denied",
+	core.EventCanceled:  "canceled",
+	core.EventTimedOut:  "timed_out",
+	core.EventFailed:    "failed",
+}
+
+// Events wraps next, an event sink, counting request outcomes, approval
+// decisions and their latency, ended windows and alerts on the way.
+func (m *Metrics) Events(next core.EventSink) core.EventSink {
+	return core.EventSinkFunc(func(ctx context.Context, e core.Event) {
+		m.observeEvent(e)
+		next.Publish(ctx, e)
+	})
+}
+
+func (m *Metrics) observeEvent(e core.Event) {
+	if e.Kind == core.EventAlert {
+		m.alerts.WithLabelValues(string(e.Severity)).Inc()
+		return
+	}
+	r := e.Request
+	if r == nil {
+		return
+	}
+	if outcome, ok := requestOutcomes[e.Kind]; ok {
+		m.requests.WithLabelValues(r.Role, outcome).Inc()
+	}
+	switch e.Kind {
+	case core.EventApproved, core.EventDenied:
+		decision := map[core.EventKind]string{core.EventApproved: "approved", core.EventDenied: "denied"}[e.Kind]
+		m.decisions.WithLabelValues(r.Role, decision).Inc()
+		if !r.CreatedAt.IsZero() && !e.Time.Before(r.CreatedAt) {
+			m.decisionTime.WithLabelValues(r.Role).Observe(seconds(e.Time.Sub(r.CreatedAt)))
+		}
+	case core.EventExpired:
+		m.windowsEnded.WithLabelValues(r.Role, "expired").Inc()
+	case core.EventRevoked:
+		m.windowsEnded.WithLabelValues(r.Role, "revoked").Inc()
+	}
+}

@@ -1,0 +1,53 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// Targets wraps ts so that every grant and revoke is timed and its
+// failures counted, by target name (from the config, never a principal).
+func (m *Metrics) Targets(ts core.Targets) core.Targets { return targets{ts, m} }
+
+type targets struct {
+	next core.Targets
+	m    *Metrics
+}
+
+func (t targets) For(role string) []core.Target {
+	inner := t.next.For(role)
+	if len(inner) == 0 {
+		return inner
+	}
+	out := make([]core.Target, len(inner))
+	for i, x := range inner {
+		out[i] = target{x, t.m}
+	}
+	return out
+}
+
+type target struct {
+	core.Target
+	m *Metrics
+}
+
+func (t target) Grant(ctx context.Context, g core.Grant) error {
+	return t.observe("grant", func() error { return t.Target.Grant(ctx, g) })
+}
+
+func (t target) Revoke(ctx context.Context, g core.Grant) error {
+	return t.observe("revoke", func() error { return t.Target.Revoke(ctx, g) })
+}
+
+func (t target) observe(action string, call func() error) error {
+	start := time.Now()
+	err := call()
+	name := t.Name()
+	t.m.targetTime.WithLabelValues(name, action).Observe(seconds(time.Since(start)))
+	if err != nil {
+		t.m.targetFailures.WithLabelValues(name, action).Inc()
+	}
+	return err
+}
