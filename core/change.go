@@ -1,6 +1,9 @@
 package core
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Validate rejects a Change that no store state could make sensible:
 // missing ids, negative expectations, a non-positive window TTL, or one
@@ -82,6 +85,9 @@ func (c Change) Validate() error {
 			return Errorf(EINVALID, "A job to complete needs a kind, a ref and the lease it is held under.")
 		}
 	}
+	if err := c.validateReviews(); err != nil {
+		return err
+	}
 	for _, id := range c.Unschedule {
 		if id == "" {
 			return Errorf(EINVALID, "A job to unschedule has no id.")
@@ -130,6 +136,47 @@ func ValidateRenew(j Job, until time.Time) error {
 func ValidateCopy(request string, c MessageCopy) error {
 	if request == "" || c.Platform == "" || c.ID == "" {
 		return Errorf(EINVALID, "A message copy needs a request, a platform and a message id.")
+	}
+	return nil
+}
+
+// validateReviews checks the review parts of a Change.
+func (c Change) validateReviews() error {
+	reviews := map[string]bool{}
+	for _, w := range c.Reviews {
+		switch {
+		case w.Review == nil || w.Review.ID == "":
+			return Errorf(EINVALID, "A review write has no review id.")
+		case w.Expect < 0:
+			return Errorf(EINVALID, "Review %s: expected version %d is negative.", w.Review.ID, w.Expect)
+		case reviews[w.Review.ID]:
+			return Errorf(EINVALID, "Review %s is written twice in one change.", w.Review.ID)
+		}
+		reviews[w.Review.ID] = true
+	}
+	items := map[string]bool{}
+	for _, w := range c.ReviewItems {
+		switch {
+		case w.Item == nil || w.Item.Review == "" || w.Item.N < 1:
+			return Errorf(EINVALID, "A review item write needs a review id and a position from 1.")
+		case w.Was != nil && (w.Was.Review != w.Item.Review || w.Was.N != w.Item.N):
+			return Errorf(EINVALID, "Review item %s/%d is written over another item.", w.Item.Review, w.Item.N)
+		}
+		k := w.Item.Review + "/" + strconv.Itoa(w.Item.N)
+		if items[k] {
+			return Errorf(EINVALID, "Review item %s is written twice in one change.", k)
+		}
+		items[k] = true
+	}
+	for _, r := range c.PutRemovals {
+		if r.Key == "" {
+			return Errorf(EINVALID, "A review removal has no assignment key.")
+		}
+	}
+	for _, k := range c.DeleteRemovals {
+		if k == "" {
+			return Errorf(EINVALID, "A review removal to forget has no key.")
+		}
 	}
 	return nil
 }

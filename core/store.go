@@ -68,6 +68,39 @@ type Store interface {
 	// Once reports whether key was not seen in the last ttl, and marks it seen.
 	// Adapters use it to de-duplicate retried deliveries.
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+	ReviewStore
+}
+
+// ReviewStore is the part of a Store that keeps access reviews. Items are
+// stored one by one and indexed per reviewer, so that a decision reads and
+// writes one item and a reviewer's page is read from their index.
+type ReviewStore interface {
+	// Review returns the review instance with the given id, or ENOTFOUND.
+	Review(ctx context.Context, id string) (*Review, error)
+	// OpenReviews returns every review that is not closed, oldest first.
+	OpenReviews(ctx context.Context) ([]*Review, error)
+	// ReviewItem returns item n of review id, or ENOTFOUND.
+	ReviewItem(ctx context.Context, id string, n int) (*ReviewItem, error)
+	// ReviewItems returns up to limit items of review id whose N is over
+	// after, in order: a page of the whole review.
+	ReviewItems(ctx context.Context, id string, after, limit int) ([]ReviewItem, error)
+	// PendingReviewItems returns up to limit of the items that wait for
+	// reviewer in stage, skipping offset, in order, and how many there are.
+	PendingReviewItems(ctx context.Context, id string, stage int, reviewer string, offset, limit int) ([]ReviewItem, int, error)
+	// ReviewReviewers returns, for stage of review id, each reviewer who has
+	// pending items and how many.
+	ReviewReviewers(ctx context.Context, id string, stage int) (map[string]int, error)
+	// ReviewCounts returns how many items of review id have each status
+	// (ReviewItem.Status).
+	ReviewCounts(ctx context.Context, id string) (map[string]int, error)
+	// ReviewRemovals returns every assignment removal a review decided that
+	// is still remembered, by assignment key.
+	ReviewRemovals(ctx context.Context) ([]ReviewRemoval, error)
+	// LastActivations returns when each of principals last opened a window
+	// for role; principals who never did are left out. Every OpenWindows
+	// write records its window's start as the pair's last activation.
+	LastActivations(ctx context.Context, role string, principals []string) (map[string]time.Time, error)
 }
 
 // Change is a set of writes that a Store applies atomically. Deletions
@@ -107,8 +140,41 @@ type Change struct {
 	// follow-up effects are so written only by the replica that finished it.
 	Complete []Job
 
+	// Reviews are written if each stored version equals Expect (0: the
+	// review must not exist). The store sets Version = Expect+1.
+	Reviews []ReviewWrite
+	// ReviewItems are written if each stored item's version equals Was's
+	// (Was nil: the item must not exist). The store moves the item between
+	// its reviewers' pending indexes and its status counts by Was and Item.
+	ReviewItems []ReviewItemWrite
+	// PutRemovals remembers assignments a review removed; DeleteRemovals
+	// forgets them by assignment key (before PutRemovals).
+	PutRemovals    []ReviewRemoval
+	DeleteRemovals []string
+
 	// Audit events are appended in order; the store chains them (see Chain).
 	Audit []AuditEvent
+}
+
+// ReviewWrite is a compare-and-set write of a review instance.
+type ReviewWrite struct {
+	Review *Review
+	Expect int64
+}
+
+// ReviewItemWrite is a compare-and-set write of a review item over the
+// version the writer read, Was (nil for a new item).
+type ReviewItemWrite struct {
+	Item *ReviewItem
+	Was  *ReviewItem
+}
+
+// Expect is the stored version the write expects: 0 for a new item.
+func (w ReviewItemWrite) Expect() int64 {
+	if w.Was == nil {
+		return 0
+	}
+	return w.Was.Version
 }
 
 // RequestWrite is a compare-and-set write of a request.

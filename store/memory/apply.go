@@ -60,6 +60,9 @@ func (s *Store) check(c core.Change) error {
 			return core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", j.ID())
 		}
 	}
+	if err := s.rv.check(c); err != nil {
+		return err
+	}
 	if m := c.MFA; m != nil {
 		var have int64
 		if r, ok := s.mfa[m.Record.Principal]; ok {
@@ -126,6 +129,8 @@ func (s *Store) write(c core.Change, now time.Time) {
 	for _, j := range c.Complete {
 		delete(s.jobs, j.ID())
 	}
+	s.rv.write(c)
+
 	for _, id := range c.Unschedule {
 		delete(s.jobs, id)
 	}

@@ -32,6 +32,7 @@ type Store struct {
 	head        core.AuditHead
 	seen        map[string]time.Time // Once keys → when they may be seen again
 	seenSweep   int                  // len(seen) at which expired keys are next swept
+	rv          reviews
 }
 
 // slotKey names the open-request slot of a principal for a role.
@@ -67,6 +68,7 @@ func New(opts ...Option) *Store {
 		jobs:        make(map[string]*job),
 		copies:      make(map[string]map[string]core.MessageCopy),
 		seen:        make(map[string]time.Time),
+		rv:          newReviews(),
 	}
 	for _, o := range opts {
 		o(s)

@@ -46,6 +46,11 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
+	rvKeys, rvArg, err := s.encodeReviews(c)
+	if err != nil {
+		return fmt.Errorf("redis apply: %w", err)
+	}
+	keys, args = append(keys, rvKeys...), append(args, rvArg)
 	res, err := applyScript.Run(ctx, s.client, keys, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
@@ -229,6 +234,9 @@ func conflict(c core.Change, res []any) error {
 	case "mfa":
 		have, _ := res[2].(int64)
 		return core.Errorf(core.ECONFLICT, "The MFA record of %s changed meanwhile (version %d, expected %d).", c.MFA.Record.Principal, have, c.MFA.Expect)
+	case "review", "item":
+		have, _ := res[2].(int64)
+		return conflictReview(c, what, i, have)
 	}
 	return fmt.Errorf("redis apply: unexpected script result %v", res)
 }

@@ -26,6 +26,9 @@
 --   time, or its lease end when scheduled claimed), JSON;
 --   per audit event: its content JSON and content digest;
 --   per completed job: id, lease end ms.
+-- The review part of the Change comes last, apart from the layout above:
+-- its JSON is the last argument and its keys are the last keys (see
+-- reviewPart in review.go); rk(i) is its i-th key.
 local nReq, nSlot = tonumber(ARGV[1]), tonumber(ARGV[2])
 local nClose, nOpen = tonumber(ARGV[3]), tonumber(ARGV[4])
 local nDelA, nPutA, nMFA = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -61,6 +64,10 @@ local function version(raw)
   return -1
 end
 
+local rv = cjson.decode(ARGV[#ARGV])
+local function rk(i) return KEYS[#KEYS - rv.nkeys + i] end
+local function list(t) if type(t) == 'table' then return t end return {} end
+
 -- Checks, in the memory store's order.
 for i = 0, nReq - 1 do
   local have = version(redis.call('GET', KEYS[kReq + i]))
@@ -87,6 +94,14 @@ for i = 0, nDone - 1 do
   if not score or not raw or tonumber(score) ~= lease or tonumber(cjson.decode(raw).m) == lease then
     return {'job', i, 0}
   end
+end
+for i, r in ipairs(list(rv.reviews)) do
+  local have = version(redis.call('GET', rk(r.k)))
+  if have ~= r.e then return {'review', i - 1, have} end
+end
+for i, it in ipairs(list(rv.items)) do
+  local have = version(redis.call('HGET', rk(it.k), it.n))
+  if have ~= it.e then return {'item', i - 1, have} end
 end
 
 -- Writes.
@@ -131,6 +146,30 @@ end
 for i = 0, nDone - 1 do
   redis.call('ZREM', KEYS[4], ARGV[aDone + 2 * i])
   redis.call('HDEL', KEYS[5], ARGV[aDone + 2 * i])
+end
+for _, a in ipairs(list(rv.lastact)) do
+  redis.call('HSET', rk(a.k), a.p, string.format('%d', a.ms))
+end
+for _, r in ipairs(list(rv.reviews)) do
+  redis.call('SET', rk(r.k), r.j)
+  if r.open then redis.call('SADD', rk(r.o), r.id) else redis.call('SREM', rk(r.o), r.id) end
+end
+for _, it in ipairs(list(rv.items)) do
+  redis.call('HSET', rk(it.k), it.n, it.j)
+  if it.old ~= '' then redis.call('HINCRBY', rk(it.c), it.old, -1) end
+  redis.call('HINCRBY', rk(it.c), it.new, 1)
+  for _, p in ipairs(list(it.rem)) do
+    if redis.call('ZREM', rk(p.s), it.n) == 1 then redis.call('HINCRBY', rk(p.w), p.r, -1) end
+  end
+  for _, p in ipairs(list(it.add)) do
+    if redis.call('ZADD', rk(p.s), tonumber(it.n), it.n) == 1 then redis.call('HINCRBY', rk(p.w), p.r, 1) end
+  end
+end
+for _, k in ipairs(list(rv.delrem)) do
+  redis.call('HDEL', rk(rv.removals), k)
+end
+for _, r in ipairs(list(rv.putrem)) do
+  redis.call('HSET', rk(rv.removals), r.k, r.v)
 end
 for i = 0, nUnsched - 1 do
   redis.call('ZREM', KEYS[4], ARGV[aUnsched + i])

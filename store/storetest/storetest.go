@@ -47,6 +47,10 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"ConcurrentAudit", testConcurrentAudit},
 		{"MFACompareAndSet", testMFACompareAndSet},
 		{"Once", testOnce},
+		{"Reviews", testReviews},
+		{"ReviewChangeIsAtomic", testReviewChangeIsAtomic},
+		{"ReviewRemovals", testReviewRemovals},
+		{"LastActivations", testLastActivations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
