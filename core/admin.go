@@ -57,6 +57,7 @@ func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignme
 		}
 	}
 	ch.PutAssignments = []Assignment{a}
+	ch.DeleteRemovals = []string{a.Key()} // an admin's deliberate grant ends a review's removal
 	if !a.Permanent && !a.End.IsZero() {
 		ch.Schedule = []Job{{Kind: assignmentJobKind(a.Kind), Ref: a.Key(), Due: a.End}}
 	} else {
@@ -124,19 +125,29 @@ func (s *Service) Unassign(ctx context.Context, c Caller, kind AssignmentKind, p
 	}
 	now := s.clock.Now()
 	var ch Change
-	if kind == Active {
-		if err := s.guardLastAdmin(ctx, role, &ch, principal, false); err != nil {
-			return err
-		}
+	if err := s.unassignChange(ctx, a, c, "unassign", now, &ch); err != nil {
+		return err
 	}
-	ch.DeleteAssignments = []string{a.Key()}
-	ch.Unschedule = []string{assignmentJob(*a)}
-	ch.Audit = []AuditEvent{assignmentAudit(*a, "unassign", c, now)}
 	if err := s.store.Apply(ctx, ch); err != nil {
 		return fmt.Errorf("unassign: %w", err)
 	}
 	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: a,
 		Message: fmt.Sprintf("%s removed %s's %s assignment for %s", c.Principal, principal, kind, role)})
+	return nil
+}
+
+// unassignChange adds the removal of a to ch: last-admin protection for a
+// direct active assignment (ECONFLICT), the deletion, its end job and the
+// audit record. Unassign and access reviews remove assignments through it.
+func (s *Service) unassignChange(ctx context.Context, a *Assignment, c Caller, action string, now time.Time, ch *Change) error {
+	if a.Kind == Active {
+		if err := s.guardLastAdmin(ctx, a.Role, ch, a.Principal, false); err != nil {
+			return err
+		}
+	}
+	ch.DeleteAssignments = append(ch.DeleteAssignments, a.Key())
+	ch.Unschedule = append(ch.Unschedule, assignmentJob(*a))
+	ch.Audit = append(ch.Audit, assignmentAudit(*a, action, c, now))
 	return nil
 }
 
@@ -197,19 +208,45 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 }
 
 // SeedAssignments writes the config file's assignments into the store at
-// start-up, replacing stored ones with the same key, and schedules their ends.
+// start-up, replacing stored ones with the same key, and schedules their
+// ends; see SeedFromConfig.
 func (s *Service) SeedAssignments(ctx context.Context, as []Assignment) error {
+	_, err := s.SeedFromConfig(ctx, as)
+	return err
+}
+
+// SeedFromConfig is SeedAssignments that returns what it skipped: an
+// assignment an access review removed is never restored by the file (the
+// caller warns, naming the line to delete). Removals whose assignment the
+// file no longer declares are forgotten, so that adding the line again
+// later is a deliberate new grant.
+func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]ReviewRemoval, error) {
 	now := s.clock.Now()
 	all, _, err := s.store.Assignments(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	existing := map[string]Assignment{}
 	for _, a := range all {
 		existing[a.Key()] = a
 	}
+	removals, err := s.store.ReviewRemovals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	removed := map[string]ReviewRemoval{}
+	for _, r := range removals {
+		removed[r.Key] = r
+	}
+	declared := map[string]bool{}
 	var ch Change
+	var skipped []ReviewRemoval
 	for _, a := range as {
+		declared[a.Key()] = true
+		if r, ok := removed[a.Key()]; ok {
+			skipped = append(skipped, r)
+			continue
+		}
 		a.Source = "config"
 		if old, ok := existing[a.Key()]; ok && old.Source == "config" && old.Start.Equal(a.Start) && old.End.Equal(a.End) && old.Permanent == a.Permanent {
 			continue
@@ -220,10 +257,15 @@ func (s *Service) SeedAssignments(ctx context.Context, as []Assignment) error {
 		}
 		ch.Audit = append(ch.Audit, assignmentAudit(a, "assign_from_config", Caller{Principal: "config", Source: "config"}, now))
 	}
-	if len(ch.PutAssignments) == 0 {
-		return nil
+	for _, r := range removals {
+		if !declared[r.Key] {
+			ch.DeleteRemovals = append(ch.DeleteRemovals, r.Key)
+		}
 	}
-	return s.store.Apply(ctx, ch)
+	if len(ch.PutAssignments)+len(ch.DeleteRemovals) == 0 {
+		return skipped, nil
+	}
+	return skipped, s.store.Apply(ctx, ch)
 }
 
 func assignmentJobKind(k AssignmentKind) JobKind {

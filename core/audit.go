@@ -20,6 +20,7 @@ type AuditEvent struct {
 	Principal     string        `json:"principal,omitempty"`
 	Role          string        `json:"role,omitempty"`
 	RequestID     string        `json:"request_id,omitempty"`
+	ReviewID      string        `json:"review_id,omitempty"`
 	Duration      time.Duration `json:"duration,omitempty"`
 	Justification string        `json:"justification,omitempty"`
 	Ticket        string        `json:"ticket,omitempty"`

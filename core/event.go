@@ -28,6 +28,11 @@ const (
 	EventAlert          EventKind = "alert"           // a security alert, by Severity
 	EventMFAEnrolled    EventKind = "mfa_enrolled"    // a principal confirmed MFA enrollment
 	EventScheduledStart EventKind = "scheduled_start" // approved with a start in the future
+
+	EventReviewStarted   EventKind = "review_started"   // an access review began: a channel post
+	EventReviewRequested EventKind = "review_requested" // a reviewer's DM: Recipients, with a page of their items
+	EventReviewReminder  EventKind = "review_reminder"  // a reminder to a reviewer with undecided items
+	EventReviewEnded     EventKind = "review_ended"     // a review closed: a channel post with totals
 )
 
 // Severity ranks alerts.
@@ -51,6 +56,11 @@ type Event struct {
 	Assignment *Assignment // the assignment changed, for EventAssignment
 	Recipients []string    // principals to notify directly (approvers)
 	Message    string      // human summary, for alerts and assignment changes
+
+	Review      *Review        // the review, for review events
+	ReviewItems []ReviewItem   // a page of the recipient's pending items
+	Pending     int            // how many items wait for the recipient
+	Counts      map[string]int // items per status, for EventReviewEnded
 }
 
 // EventSink receives events after their change is committed. It must not

@@ -13,6 +13,9 @@ type Principal struct {
 	Name  string            // display name
 	Email string            // used to map platform users that have no configured id
 	IDs   map[string]string // platform → platform user id
+	// Manager is the principal id of who reviews this principal's access
+	// in reviews whose reviewers are "manager"; "" for none.
+	Manager string
 }
 
 // Group is a named set of principals; approvers may be given as groups.

@@ -102,6 +102,8 @@ func (s *Service) runJob(ctx context.Context, j Job) error {
 		err = s.revokeJob(ctx, j)
 	case JobEligibilityEnd, JobAssignmentEnd:
 		err = s.endAssignment(ctx, j)
+	case JobReviewStart, JobReviewRemind, JobReviewEnd:
+		err = s.reviews.runJob(ctx, j)
 	default:
 		return nil // an unknown kind from a newer version: drop it rather than loop
 	}

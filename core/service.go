@@ -36,6 +36,7 @@ type Config struct {
 	Location  *time.Location // for times in messages; default UTC
 	JobLease  time.Duration  // how long a claimed job is owned before another replica may run it; default 30s
 	Observer  Observer       // told what the scheduler does; default: nobody
+	Reviews   []ReviewPlan   // access review definitions
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -53,6 +54,7 @@ type Service struct {
 	groups  groupResolvers
 	lease   time.Duration
 	observe Observer
+	reviews *Reviews
 }
 
 // NewService checks c and returns a Service.
@@ -79,6 +81,7 @@ func NewService(c Config) (*Service, error) {
 	if s.lease = c.JobLease; s.lease <= 0 {
 		s.lease = jobLease
 	}
+	s.reviews = newReviews(s, c.Reviews)
 	if s.issuer == "" {
 		s.issuer = "elevate"
 	}

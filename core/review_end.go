@@ -1,0 +1,273 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Stop ends a review now, as if its last stage had run out. Only admins
+// may. Errors: EFORBIDDEN; ENOTFOUND; ECONFLICT when it is closed already.
+func (r *Reviews) Stop(ctx context.Context, c Caller, id string) (*Review, error) {
+	if err := r.s.authorize(ctx, c, "stop reviews", r.s.dir.AdminRole); err != nil {
+		return nil, err
+	}
+	rv, err := r.s.store.Review(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if rv.State == ReviewClosed {
+		return nil, Errorf(ECONFLICT, "Review %s is closed already.", id)
+	}
+	if err := r.endStage(ctx, id, c, true); err != nil {
+		return nil, err
+	}
+	return r.s.store.Review(ctx, id)
+}
+
+// endStage ends the current stage of review id when it is due (or now,
+// with stop). Items nobody decided get the plan's default; then either the
+// next stage begins with the items kept so far, or the review closes and
+// its results are applied. Every step is compare-and-set on one item or
+// on the review, so a replica that runs it again, or an admin's stop
+// racing the job, applies each item once.
+func (r *Reviews) endStage(ctx context.Context, id string, c Caller, stop bool) error {
+	rv, err := r.s.store.Review(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := r.s.clock.Now()
+	if rv.State != ReviewOpen {
+		return nil
+	}
+	if !stop && now.Before(rv.StageEnd) {
+		// Run early (a job moved or handed back): keep the real end.
+		return r.s.store.Apply(ctx, Change{Schedule: []Job{{Kind: JobReviewEnd, Ref: id, Due: rv.StageEnd}}})
+	}
+	last := stop || rv.Stage == len(rv.Plan.Stages)-1
+	kept := 0
+	err = r.eachItem(ctx, rv, func(it *ReviewItem) (bool, error) {
+		if it.Outcome != "" || it.Stage != rv.Stage {
+			return false, nil
+		}
+		if it.Decision == "" {
+			it.Decision, it.DecidedAt, it.Note = r.byDefault(rv, it), now, "no answer"
+		}
+		if !last && it.Decision == DecisionKeep {
+			kept++
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if !last && kept > 0 {
+		return r.nextStage(ctx, rv, now)
+	}
+	return r.close(ctx, rv, c, now)
+}
+
+// byDefault is the decision on an item nobody decided.
+func (r *Reviews) byDefault(rv *Review, it *ReviewItem) ReviewDecision {
+	switch rv.Plan.IfNoAnswer {
+	case DecisionRemove:
+		return DecisionRemove
+	case DecisionRecommendation:
+		return it.Recommendation
+	}
+	return DecisionKeep
+}
+
+// eachItem offers every item of rv to edit in pages and writes back those
+// it changed, each by compare-and-set; an item that changed meanwhile is
+// read again and offered again.
+func (r *Reviews) eachItem(ctx context.Context, rv *Review, edit func(it *ReviewItem) (bool, error)) error {
+	for after := 0; after < rv.Items; after += reviewBatch {
+		for attempt := 0; ; attempt++ {
+			page, err := r.s.store.ReviewItems(ctx, rv.ID, after, reviewBatch)
+			if err != nil {
+				return err
+			}
+			var ch Change
+			for i := range page {
+				next := page[i].Clone()
+				changed, err := edit(next)
+				if err != nil {
+					return err
+				}
+				if changed {
+					ch.ReviewItems = append(ch.ReviewItems, ReviewItemWrite{Item: next, Was: &page[i]})
+				}
+			}
+			if len(ch.ReviewItems) == 0 {
+				break
+			}
+			err = r.s.store.Apply(ctx, ch)
+			if err == nil {
+				break
+			}
+			if ErrorCode(err) != ECONFLICT || attempt == maxRetries {
+				return fmt.Errorf("review %s: %w", rv.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// nextStage moves the items kept in rv's stage into the next one, with its
+// reviewers, and tells them.
+func (r *Reviews) nextStage(ctx context.Context, rv *Review, now time.Time) error {
+	next := rv.Clone()
+	r.enterStage(next, rv.Stage+1, now)
+	stage := next.Plan.Stages[next.Stage]
+	err := r.eachItem(ctx, rv, func(it *ReviewItem) (bool, error) {
+		if it.Outcome != "" || it.Stage != rv.Stage || it.Decision != DecisionKeep {
+			return false, nil
+		}
+		it.Earlier = append(it.Earlier, StageDecision{Stage: it.Stage, Decision: it.Decision, DecidedBy: it.DecidedBy, Reason: it.Reason})
+		it.Stage, it.Reviewers = next.Stage, r.reviewersOf(stage, it)
+		it.Decision, it.DecidedBy, it.Reason, it.DecidedAt, it.Note = "", "", "", time.Time{}, ""
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}}, Schedule: r.stageJobs(next)}
+	ch.Audit = []AuditEvent{reviewAudit(next, "review_stage", System, now)}
+	if err := r.s.store.Apply(ctx, ch); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return nil // another run moved it on
+		}
+		return err
+	}
+	next.Version = rv.Version + 1
+	return r.tell(ctx, next, EventReviewRequested)
+}
+
+// close applies every decided item of rv, then closes it and posts totals.
+func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time) error {
+	for after := 0; after < rv.Items; after += reviewBatch {
+		page, err := r.s.store.ReviewItems(ctx, rv.ID, after, reviewBatch)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if page[i].Outcome == "" {
+				if err := r.apply(ctx, rv, &page[i]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	next := rv.Clone()
+	next.State, next.Closed, next.ClosedBy = ReviewClosed, now, c.Principal
+	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}},
+		Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)}}
+	ch.Audit = []AuditEvent{reviewAudit(next, "review_close", c, now)}
+	if err := r.s.store.Apply(ctx, ch); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return nil // another run closed it
+		}
+		return err
+	}
+	next.Version = rv.Version + 1
+	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
+	if err != nil {
+		return err
+	}
+	r.s.events.Publish(ctx, Event{Kind: EventReviewEnded, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next, Counts: counts,
+		Message: fmt.Sprintf("Access review %s of %s ended: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))})
+	return nil
+}
+
+// Totals summarizes item outcome counts: "2 kept, 1 removed, 1 kept: last admin".
+func Totals(counts map[string]int) string {
+	var parts []string
+	for _, o := range Outcomes {
+		if n := counts["outcome:"+o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if len(parts) == 0 {
+		return "no items"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Outcomes of an item, in the order totals list them.
+var Outcomes = []string{OutcomeKept, OutcomeRemoved, OutcomeLastAdmin, OutcomeNotApplied, OutcomeGone}
+
+// Item outcomes.
+const (
+	OutcomeKept       = "kept"
+	OutcomeRemoved    = "removed"
+	OutcomeLastAdmin  = "kept: last admin"
+	OutcomeNotApplied = "remove not applied"     // auto_apply is off: an admin acts on the report
+	OutcomeGone       = "removed before the end" // the assignment was gone already
+)
+
+// apply carries out one item's decision: a removal goes through the same
+// change as Unassign (last-admin protection included), committed together
+// with the item's outcome, so it happens once.
+func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error {
+	for range maxRetries {
+		now := r.s.clock.Now()
+		it := was.Clone()
+		it.AppliedAt = now
+		by := Caller{Principal: it.DecidedBy, Source: "review"}
+		if by.Principal == "" {
+			by.Principal = System.Principal
+		}
+		var ch Change
+		var removed *Assignment
+		switch {
+		case it.Decision != DecisionRemove:
+			it.Outcome = OutcomeKept
+		case !rv.Plan.AutoApply:
+			it.Outcome = OutcomeNotApplied
+		default:
+			a, err := r.s.assignment(ctx, it.Kind, it.Principal, it.Role)
+			if ErrorCode(err) == ENOTFOUND {
+				it.Outcome = OutcomeGone
+				break
+			} else if err != nil {
+				return err
+			}
+			if err := r.s.unassignChange(ctx, a, by, "review_remove", now, &ch); ErrorCode(err) == ECONFLICT {
+				it.Outcome, it.Note = OutcomeLastAdmin, ErrorMessage(err)
+				ch = Change{Audit: []AuditEvent{itemAudit(it, "review_kept_last_admin", System, now)}}
+				ch.Audit[0].Reason = it.Note
+			} else if err != nil {
+				return err
+			} else {
+				it.Outcome, removed = OutcomeRemoved, a
+				ch.Audit[len(ch.Audit)-1].ReviewID, ch.Audit[len(ch.Audit)-1].Reason = rv.ID, it.Reason
+				if a.Source == "config" {
+					ch.PutRemovals = []ReviewRemoval{{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: by.Principal, At: now}}
+				}
+			}
+		}
+		ch.ReviewItems = append(ch.ReviewItems, ReviewItemWrite{Item: it, Was: was})
+		err := r.s.store.Apply(ctx, ch)
+		if ErrorCode(err) == ECONFLICT {
+			cur, err := r.s.store.ReviewItem(ctx, was.Review, was.N)
+			if err != nil {
+				return err
+			}
+			if cur.Outcome != "" {
+				return nil // applied by another run
+			}
+			was = cur
+			continue
+		} else if err != nil {
+			return fmt.Errorf("review %s item %d: %w", was.Review, was.N, err)
+		}
+		if removed != nil {
+			r.s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: by.Principal, Assignment: removed,
+				Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, removed.Principal, removed.Kind, removed.Role)})
+		}
+		return nil
+	}
+	return Errorf(ECONFLICT, "Review item %s/%d is changing too quickly.", was.Review, was.N)
+}
