@@ -37,6 +37,11 @@ type Config struct {
 	// Assignments are the file's eligible and active assignments, in file
 	// order, with Source "config". Start and End are zero when absent.
 	Assignments []core.Assignment
+	// AssignmentLines maps each file assignment's key to its line, so that
+	// start-up can name the line of one an access review removed.
+	AssignmentLines map[string]int
+	// Reviews are the access review definitions, in file order.
+	Reviews []core.ReviewPlan
 	// Channels maps a channel key to its destination per platform
 	// (core.PlatformSlack, ...): channel key → platform → destination id.
 	Channels map[string]map[string]string

@@ -17,6 +17,7 @@ type fileFormat struct {
 	Notifications notificationsSpec        `yaml:"notifications"`
 	Roles         map[string]roleSpec      `yaml:"roles"`
 	Assignments   []assignmentSpec         `yaml:"assignments"`
+	Reviews       map[string]reviewSpec    `yaml:"reviews"`
 	MFA           mfaSpec                  `yaml:"mfa"`
 	Store         storeSpec                `yaml:"store"`
 	Server        serverSpec               `yaml:"server"`
@@ -30,6 +31,7 @@ type principalSpec struct {
 	Slack   string `yaml:"slack"`
 	Discord string `yaml:"discord"`
 	Console string `yaml:"console"`
+	Manager string `yaml:"manager"`
 }
 
 type groupSpec struct {
@@ -128,6 +130,33 @@ type assignmentSpec struct {
 	Start     string `yaml:"start"`
 	End       string `yaml:"end"`
 	Permanent bool   `yaml:"permanent"`
+}
+
+type reviewSpec struct {
+	Roles         []string          `yaml:"roles"`
+	Critical      bool              `yaml:"critical"`
+	Assignments   string            `yaml:"assignments"`
+	PermanentOnly bool              `yaml:"permanent_only"`
+	Start         string            `yaml:"start"`
+	Every         string            `yaml:"every"`
+	Duration      string            `yaml:"duration"`
+	End           string            `yaml:"end"`
+	Occurrences   int               `yaml:"occurrences"`
+	Reviewers     []string          `yaml:"reviewers"`
+	Fallback      []string          `yaml:"fallback"`
+	Stages        []reviewStageSpec `yaml:"stages"`
+	Reminders     []string          `yaml:"reminders"`
+	Channel       string            `yaml:"channel"`
+	AutoApply     *bool             `yaml:"auto_apply"`
+	IfNoAnswer    string            `yaml:"if_no_answer"`
+	RequireReason bool              `yaml:"require_reason"`
+	UnusedFor     string            `yaml:"unused_for"`
+}
+
+type reviewStageSpec struct {
+	Reviewers []string `yaml:"reviewers"`
+	Fallback  []string `yaml:"fallback"`
+	Duration  string   `yaml:"duration"`
 }
 
 type mfaSpec struct {

@@ -25,6 +25,7 @@ var reservedWords = map[string]bool{
 	"approve": true, "deny": true, "who": true, "assign": true, "unassign": true,
 	"mfa": true, "audit": true, "code": true, "menu": true, "request": true,
 	"convert": true, "alerts": true,
+	"review": true, "reviews": true,
 }
 
 // build validates the decoded file and turns it into a Config, recording
@@ -41,6 +42,13 @@ func (l *loader) build(spec *fileFormat) *Config {
 	dir.AdminRole, dir.ReaderRole = l.adminRoles(spec)
 	cfg.Directory = dir
 	cfg.Assignments = l.assignments(spec, dir.Roles, cfg.Location)
+	cfg.AssignmentLines = map[string]int{}
+	for i, a := range cfg.Assignments {
+		if _, dup := cfg.AssignmentLines[a.Key()]; !dup {
+			cfg.AssignmentLines[a.Key()] = l.lines[fmt.Sprintf("assignments[%d]", i)]
+		}
+	}
+	cfg.Reviews = l.reviews(spec, dir.Roles, cfg.Channels, cfg.Location)
 	l.checkAdministered(spec, cfg.Assignments)
 	cfg.MFA = MFASettings{Issuer: cmp.Or(spec.MFA.Issuer, DefaultIssuer), EncryptionKey: spec.MFA.EncryptionKey}
 	cfg.Store = StoreSettings{RedisURL: spec.Store.RedisURL}
@@ -146,7 +154,10 @@ func (l *loader) principals(specs map[string]principalSpec) map[string]*core.Pri
 		s := specs[id]
 		path := "principals." + id
 		l.checkID(path, "principal", id)
-		p := &core.Principal{ID: id, Name: cmp.Or(s.Name, id), Email: s.Email, IDs: map[string]string{}}
+		p := &core.Principal{ID: id, Name: cmp.Or(s.Name, id), Email: s.Email, IDs: map[string]string{}, Manager: s.Manager}
+		if _, ok := specs[s.Manager]; s.Manager != "" && (!ok || s.Manager == id) {
+			l.problem(path+".manager", "manager %s must be another principal defined under principals", quote(s.Manager))
+		}
 		if s.Email != "" {
 			key := strings.ToLower(s.Email)
 			if !validEmail(s.Email) {
