@@ -1,5 +1,5 @@
 # elevate — two commands to get going: `make run` and `make test`.
-.PHONY: run test build fuzz bench lint
+.PHONY: run test build fuzz bench lint chart-check
 
 GO ?= go
 
@@ -25,3 +25,7 @@ fuzz:
 ## bench: benchmarks against a throwaway redis-server
 bench:
 	BENCH=1 ./scripts/test.sh
+
+## chart-check: helm lint and helm template of deploy/helm/elevate, and checks of the rendered manifests (installs helm if missing)
+chart-check:
+	HELM=$$(./scripts/helm.sh) $(GO) test -count=1 ./deploy/helm/
