@@ -15,8 +15,14 @@ func (b *Bot) request(ctx context.Context, c core.Caller, cmd Command) (Message,
 	if err != nil {
 		return Message{}, err
 	}
-	if role.Policy.RequireMFA && !b.svc.HasMFA(ctx, c.Principal) {
-		return Message{}, core.Errorf(core.EFORBIDDEN, "%s requires MFA and you have not set it up yet: run `mfa enroll` first.", role.Name)
+	if role.Policy.RequireMFA {
+		enrolled, err := b.svc.HasMFA(ctx, c.Principal)
+		if err != nil {
+			return Message{}, err
+		}
+		if !enrolled {
+			return Message{}, core.Errorf(core.EFORBIDDEN, "%s requires MFA and you have not set it up yet: run `mfa enroll` first.", role.Name)
+		}
 	}
 	in := cmd.activation(role.Name)
 	missing := role.Policy.Missing(in)

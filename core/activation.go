@@ -66,6 +66,8 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	}
 	if w, err := s.store.Window(ctx, c.Principal, role.Name); err == nil {
 		return nil, Errorf(ECONFLICT, "You already hold %s until %s. Use `extend %s` to lengthen it.", role.Name, s.when(w.End), role.Name)
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
 	}
 	if role.Policy.RequireMFA && in.Code != "" {
 		if err := s.verifyCode(ctx, c, in.Code); err != nil {

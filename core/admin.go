@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// authorize returns EFORBIDDEN unless the caller holds one of roles now.
+// authorize returns EFORBIDDEN unless the caller holds one of roles now,
+// and the store's error when it cannot tell: an outage is not a refusal.
 func (s *Service) authorize(ctx context.Context, c Caller, what string, roles ...string) error {
 	for _, r := range roles {
-		if s.holds(ctx, c.Principal, r) {
-			return nil
+		if ok, err := s.holds(ctx, c.Principal, r); err != nil || ok {
+			return err
 		}
 	}
 	return Errorf(EFORBIDDEN, "Only holders of %s may %s.", joinRoles(roles), what)

@@ -8,13 +8,23 @@ import (
 // Error codes that callers branch on. Each adapter maps them to replies in
 // one table; anything that is not an *Error is reported as EINTERNAL.
 const (
-	EINVALID   = "invalid"   // bad input: the message says what is wrong
-	ENOTFOUND  = "not_found" // no such role, principal, request or assignment
-	EFORBIDDEN = "forbidden" // the actor may not do this
-	ECONFLICT  = "conflict"  // the state changed: already decided, already active, last admin
-	ELOCKED    = "locked"    // MFA is locked after too many failures
-	EINTERNAL  = "internal"  // a bug or an unavailable dependency; details are logged only
+	EINVALID     = "invalid"     // bad input: the message says what is wrong
+	ENOTFOUND    = "not_found"   // no such role, principal, request or assignment
+	EFORBIDDEN   = "forbidden"   // the actor may not do this
+	ECONFLICT    = "conflict"    // the state changed: already decided, already active, last admin
+	ELOCKED      = "locked"      // MFA is locked after too many failures
+	EINTERNAL    = "internal"    // a bug or a failing dependency; details are logged only
+	EUNAVAILABLE = "unavailable" // the store cannot be reached (refused, timed out): nothing changed
 )
+
+// unavailableMessage is what a user is told while the store is unreachable.
+const unavailableMessage = "elevate cannot reach its store; nothing was changed — try again in a minute."
+
+// Unavailable returns cause as an EUNAVAILABLE error: stores wrap their
+// connection failures with it. cause stays in the chain for the logs.
+func Unavailable(cause error) error {
+	return fmt.Errorf("%w: %w", &Error{Code: EUNAVAILABLE, Message: unavailableMessage}, cause)
+}
 
 // Error is a domain error with a code and a message that is safe to show to
 // the user who caused it.

@@ -42,13 +42,14 @@ func (s *Service) holders(ctx context.Context, role string) ([]Holder, int64, er
 	return out, rev, nil
 }
 
-// holds reports whether principal holds role now, by a direct assignment or a live window.
-func (s *Service) holds(ctx context.Context, principal, role string) bool {
+// holds reports whether principal holds role now, by a direct assignment
+// or a live window; nobody holds the unconfigured role "".
+func (s *Service) holds(ctx context.Context, principal, role string) (bool, error) {
 	if role == "" {
-		return false
+		return false, nil
 	}
 	ok, _, err := s.Holds(ctx, principal, role)
-	return err == nil && ok
+	return ok, err
 }
 
 // Holds answers "does principal hold role right now?" and until when (zero

@@ -33,7 +33,10 @@ func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*Request, er
 // end theirs. Errors: ENOTFOUND; EFORBIDDEN; ECONFLICT when the request is
 // not active or its holder is the last admin.
 func (s *Service) Deactivate(ctx context.Context, c Caller, id string) (*Request, error) {
-	isAdmin := s.holds(ctx, c.Principal, s.dir.AdminRole)
+	isAdmin, err := s.holds(ctx, c.Principal, s.dir.AdminRole)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(req *Request, now time.Time, ch *Change) (outcome, error) {
 		if req.Principal != c.Principal && !isAdmin {
 			return outcome{}, Errorf(EFORBIDDEN, "Only %s or an admin can deactivate %s.", req.Principal, req.ID)

@@ -158,8 +158,14 @@ func (s *Service) checkCode(ctx context.Context, c Caller, code string, confirmi
 	return Errorf(ECONFLICT, "MFA check collided with another; try again.")
 }
 
-// HasMFA reports whether principal has a confirmed MFA enrollment.
-func (s *Service) HasMFA(ctx context.Context, principal string) bool {
+// HasMFA reports whether principal has a confirmed MFA enrollment, and the
+// store's error when it cannot tell.
+func (s *Service) HasMFA(ctx context.Context, principal string) (bool, error) {
 	rec, err := s.store.MFA(ctx, principal)
-	return err == nil && rec.Confirmed
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return rec.Confirmed, nil
 }

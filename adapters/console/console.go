@@ -243,10 +243,11 @@ func (c *Console) prompt(principal string, f *pendingForm) {
 
 // errorReplies maps core error codes to the console's reply prefixes.
 var errorReplies = map[string]string{
-	core.EINVALID:   "invalid",
-	core.ENOTFOUND:  "not found",
-	core.EFORBIDDEN: "not allowed",
-	core.ECONFLICT:  "conflict",
-	core.ELOCKED:    "locked",
-	core.EINTERNAL:  "internal error",
+	core.EINVALID:     "invalid",
+	core.ENOTFOUND:    "not found",
+	core.EFORBIDDEN:   "not allowed",
+	core.ECONFLICT:    "conflict",
+	core.ELOCKED:      "locked",
+	core.EINTERNAL:    "internal error",
+	core.EUNAVAILABLE: "unavailable",
 }

@@ -16,12 +16,13 @@ type errorReply struct {
 // errorReplies maps core's error codes to Discord replies: the one table of
 // the adapter. Every error reply is ephemeral: it concerns only the caller.
 var errorReplies = map[string]errorReply{
-	core.EINVALID:   {"That did not work", bot.ToneWarning},
-	core.ENOTFOUND:  {"Not found", bot.ToneWarning},
-	core.EFORBIDDEN: {"Not allowed", bot.ToneDanger},
-	core.ECONFLICT:  {"Cannot do that now", bot.ToneWarning},
-	core.ELOCKED:    {"MFA locked", bot.ToneDanger},
-	core.EINTERNAL:  {"Something went wrong", bot.ToneDanger},
+	core.EINVALID:     {"That did not work", bot.ToneWarning},
+	core.ENOTFOUND:    {"Not found", bot.ToneWarning},
+	core.EFORBIDDEN:   {"Not allowed", bot.ToneDanger},
+	core.ECONFLICT:    {"Cannot do that now", bot.ToneWarning},
+	core.ELOCKED:      {"MFA locked", bot.ToneDanger},
+	core.EINTERNAL:    {"Something went wrong", bot.ToneDanger},
+	core.EUNAVAILABLE: {"Temporarily unavailable", bot.ToneWarning},
 }
 
 // internalText is all a user learns of an internal error; the details are logged.
@@ -36,10 +37,14 @@ func (a *Adapter) errorMessage(i *discordgo.Interaction, principal string, err e
 		code, reply = core.EINTERNAL, errorReplies[core.EINTERNAL]
 	}
 	text := core.ErrorMessage(err)
-	if code == core.EINTERNAL {
+	switch code {
+	case core.EINTERNAL:
 		a.log.Error().Err(err).Str("interaction_id", i.ID).Str("principal", principal).
 			Str("kind", i.Type.String()).Msg("discord interaction failed")
 		text = internalText
+	case core.EUNAVAILABLE:
+		a.log.Warn().Err(err).Str("interaction_id", i.ID).Str("principal", principal).
+			Str("kind", i.Type.String()).Msg("discord interaction failed: store unavailable")
 	}
 	return bot.Message{Title: reply.title, Text: text, Tone: reply.tone, Ephemeral: true}
 }

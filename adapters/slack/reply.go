@@ -30,6 +30,8 @@ var errorReplies = map[string]errorReply{
 	core.ECONFLICT:  {mark: "🔁", tone: bot.ToneWarning, onModal: true},
 	core.ELOCKED:    {mark: "🔒", tone: bot.ToneDanger, onModal: true},
 	core.EINTERNAL:  {mark: "💥", tone: bot.ToneDanger, onModal: false},
+	// The store is down: nothing changed; a modal stays open to submit again.
+	core.EUNAVAILABLE: {mark: "⏳", tone: bot.ToneWarning, onModal: true},
 }
 
 // replyFor returns the table entry for err's code.
@@ -143,13 +145,16 @@ func (a *Adapter) slackURL(raw string) bool {
 }
 
 // logFailure logs a failed command: internal errors as errors with their
-// detail, domain errors (refusals, bad input) at debug. Command text is not
-// logged: it may hold an MFA code.
+// detail, store outages as warnings, domain errors (refusals, bad input) at
+// debug. Command text is not logged: it may hold an MFA code.
 func (a *Adapter) logFailure(o origin, err error) {
 	code := core.ErrorCode(err)
 	ev := a.log.Debug()
-	if code == core.EINTERNAL {
+	switch code {
+	case core.EINTERNAL:
 		ev = a.log.Error()
+	case core.EUNAVAILABLE:
+		ev = a.log.Warn()
 	}
 	if !ev.Enabled() {
 		return

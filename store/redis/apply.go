@@ -36,7 +36,7 @@ var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
 // retry over the audit head. Errors from Redis itself come back wrapped,
 // with no code (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {

@@ -18,7 +18,7 @@ const auditPage = 1000
 // stream up to the head's event, so that events appended meanwhile do not
 // make the pair disagree.
 func (s *Store) Audit(ctx context.Context) ([]core.AuditEvent, core.AuditHead, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, core.AuditHead{}, err
 	}
 	head, err := s.readHead(ctx)

@@ -57,7 +57,7 @@ return out
 // again at now+lease, and is returned with Lease set to that time and Due
 // as scheduled. A lease or limit that is not positive is EINVALID.
 func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]core.Job, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	if err := core.ValidateClaim(lease, limit); err != nil {
@@ -100,7 +100,7 @@ return 1
 // millisecond precision. A job that was rescheduled, re-claimed or removed
 // since is left alone, without error.
 func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return err
 	}
 	keys := []string{s.keys.jobs(), s.keys.jobData()}
@@ -152,7 +152,7 @@ func (s *Store) RenewJob(ctx context.Context, j core.Job, until time.Time) (core
 // Jobs returns every scheduled job, the soonest due (or lease end) first,
 // ties by id; a claimed job has Lease set.
 func (s *Store) Jobs(ctx context.Context) ([]core.Job, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	var (

@@ -12,7 +12,7 @@ import (
 // seen for ttl from now (SET NX PX: Redis keeps the time). An empty key or
 // a ttl that is not positive is EINVALID.
 func (s *Store) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return false, err
 	}
 	if err := core.ValidateOnce(key, ttl); err != nil {

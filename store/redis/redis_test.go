@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -470,40 +469,6 @@ func closedAddr(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
-}
-
-func TestRedisErrorsAreInternalAndWrapped(t *testing.T) {
-	client := goredis.NewClient(&goredis.Options{Addr: closedAddr(t), MaxRetries: -1, DialerRetries: 1})
-	s := redis.New(client)
-	defer s.Close()
-	ctx := t.Context()
-	now := time.Now()
-	calls := map[string]error{
-		"Apply":               s.Apply(ctx, core.Change{Audit: []core.AuditEvent{event("a", "x")}, Requests: []core.RequestWrite{{Request: &core.Request{ID: "r-1"}}}}),
-		"Apply without audit": s.Apply(ctx, core.Change{Requests: []core.RequestWrite{{Request: &core.Request{ID: "r-1"}}}}),
-		"CompleteJob":         s.CompleteJob(ctx, core.Job{Kind: core.JobExpire, Ref: "r-1"}),
-	}
-	_, calls["Request"] = s.Request(ctx, "r-1")
-	_, calls["OpenRequests"] = s.OpenRequests(ctx)
-	_, calls["Window"] = s.Window(ctx, "alice", "prod-db")
-	_, calls["Windows"] = s.Windows(ctx, "prod-db")
-	_, _, calls["Assignments"] = s.Assignments(ctx)
-	_, calls["MFA"] = s.MFA(ctx, "alice")
-	_, calls["ClaimJobs"] = s.ClaimJobs(ctx, now, time.Minute, 10)
-	_, calls["Jobs"] = s.Jobs(ctx)
-	_, _, calls["Audit"] = s.Audit(ctx)
-	_, calls["Once"] = s.Once(ctx, "k", time.Minute)
-	names := make([]string, 0, len(calls))
-	for name := range calls {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		err := calls[name]
-		if core.ErrorCode(err) != core.EINTERNAL || !strings.HasPrefix(err.Error(), "redis ") {
-			t.Errorf("%s with Redis down: %v; want an internal error saying redis", name, err)
-		}
-	}
 }
 
 func TestCanceledContextWritesNothing(t *testing.T) {

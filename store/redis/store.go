@@ -50,8 +50,10 @@ func WithPrefix(prefix string) Option {
 
 // New returns a store on client, which may be a single-node, Sentinel
 // (failover) or Cluster client. The store does not check that the server is
-// reachable; Open does.
+// reachable; Open does. It adds a hook to client that reports connection
+// failures and timeouts as core's EUNAVAILABLE.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
+	client.AddHook(unavailableHook{})
 	s := &Store{client: client, keys: newKeyspace(DefaultPrefix)}
 	for _, o := range opts {
 		o(s)
@@ -107,7 +109,7 @@ func (s *Store) Close() error { return s.client.Close() }
 
 // Request returns the request with the given id, or ENOTFOUND.
 func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	raw, err := s.client.Get(ctx, s.keys.request(id)).Bytes()
@@ -126,7 +128,7 @@ func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
 // OpenRequests returns every request whose state is not final, oldest first
 // (by CreatedAt, then ID).
 func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	ids, err := s.client.SMembers(ctx, s.keys.open()).Result()
@@ -171,7 +173,7 @@ func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
 // Assignments returns every assignment, sorted by key, and the holders
 // revision, both read in one transaction.
 func (s *Store) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, 0, err
 	}
 	var (
@@ -206,7 +208,7 @@ func (s *Store) Assignments(ctx context.Context) ([]core.Assignment, int64, erro
 
 // MFA returns the principal's MFA record, or ENOTFOUND.
 func (s *Store) MFA(ctx context.Context, principal string) (*core.MFARecord, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	raw, err := s.client.Get(ctx, s.keys.mfa(principal)).Bytes()

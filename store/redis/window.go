@@ -46,7 +46,7 @@ func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // Window returns the principal's live window for role, or ENOTFOUND when
 // there is none: its key's TTL, kept by Redis, has run out or it was closed.
 func (s *Store) Window(ctx context.Context, principal, role string) (*core.Window, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	raw, err := s.client.Get(ctx, s.keys.window(principal, role)).Result()
@@ -77,7 +77,7 @@ return 0
 // Windows returns every live window of role, sorted by principal. It prunes
 // the role's index of principals whose window has ended.
 func (s *Store) Windows(ctx context.Context, role string) ([]core.Window, error) {
-	if err := ctx.Err(); err != nil {
+	if err := live(ctx); err != nil {
 		return nil, err
 	}
 	index := s.keys.windowIndex(role)

@@ -202,3 +202,26 @@ func NewStore(t testing.TB) *redis.Store {
 	t.Helper()
 	return redis.New(NewClient(t), redis.WithPrefix(NewPrefix(t)))
 }
+
+// Server is a redis-server of one test's own, which the test may stop to
+// see how elevate behaves while Redis is down.
+type Server struct{ srv *server }
+
+// StartServer starts a throwaway redis-server for t alone (never the one
+// at EnvURL), killed when t ends if it is still running. Without
+// redis-server installed it skips t, or fails it under CI.
+func StartServer(t testing.TB) *Server {
+	t.Helper()
+	srv, err := start()
+	if err != nil {
+		fail(t, err)
+	}
+	t.Cleanup(srv.stop)
+	return &Server{srv: srv}
+}
+
+// URL returns the server's redis:// URL.
+func (s *Server) URL() string { return s.srv.url }
+
+// Stop kills the server: from then on, connections to it are refused.
+func (s *Server) Stop() { s.srv.stop() }

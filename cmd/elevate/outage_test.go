@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/adapters/console"
+	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
+	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+	"github.com/elevate-pim/elevate/store/redis/redistest"
+)
+
+// unavailableText is what every adapter shows while the store is down.
+const unavailableText = "elevate cannot reach its store; nothing was changed"
+
+// chatEnv is `serve` on a Redis of the test's own, with Slack and Discord
+// both wired over HTTP to their platform stand-ins; dana (slack U0, discord
+// 1000) is the admin and alice (U1, 1001) is eligible for staging, whose
+// targets the config's extra YAML may add.
+type chatEnv struct {
+	m       *Main
+	base    string
+	redis   *redistest.Server
+	slack   *slacktest.Server
+	discord *discordtest.Server
+	signer  *discordtest.Signer
+}
+
+func newChatEnv(t *testing.T, stagingTargets string) *chatEnv {
+	t.Helper()
+	e := &chatEnv{redis: redistest.StartServer(t), slack: slacktest.New(), discord: discordtest.New(t), signer: discordtest.NewSigner()}
+	t.Cleanup(e.slack.Close)
+	e.slack.AddUser(slacktest.User{ID: "U0", Name: "dana"})
+	e.slack.AddUser(slacktest.User{ID: "U1", Name: "alice"})
+	e.discord.AddMember("g1", "1000")
+	e.discord.AddMember("g1", "1001")
+	t.Setenv("ELEVATE_REDIS_URL", e.redis.URL())
+	t.Setenv("ELEVATE_REDIS_PREFIX", "elevate")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
+	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
+	t.Setenv("ELEVATE_SLACK_API_URL", e.slack.APIURL())
+	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "bot-token")
+	t.Setenv("ELEVATE_DISCORD_APP_ID", "app")
+	t.Setenv("ELEVATE_DISCORD_PUBLIC_KEY", e.signer.PublicKeyHex())
+	t.Setenv("ELEVATE_DISCORD_MODE", "http")
+	t.Setenv("ELEVATE_DISCORD_API_URL", e.discord.URL())
+	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
+	err := os.WriteFile(cfg, []byte(`admin_role: admin
+principals:
+  dana: {slack: U0, discord: "1000", console: dana}
+  alice: {slack: U1, discord: "1001", console: alice}
+channels:
+  sec: {slack: C1, discord: "9000"}
+notifications: {channel: sec}
+roles:
+  admin:
+    activation: {max_duration: 1h}
+    assignment: {allow_permanent: true}
+  staging:
+    activation: {max_duration: 4h, default_duration: 1h}
+    extension: {allowed: true, max_total: 2h}
+`+stagingTargets+`
+assignments:
+  - {principal: dana, role: admin, type: active, permanent: true}
+  - {principal: alice, role: staging, type: eligible, permanent: true}
+discord:
+  guilds: ["g1"]
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.m, e.base = mustServe(t, cfg)
+	return e
+}
+
+// slackCommand sends a signed /elevate as user and returns the first reply
+// posted to its response_url.
+func (e *chatEnv) slackCommand(t *testing.T, user, text string) string {
+	t.Helper()
+	id := "resp-" + user + "-" + strings.ReplaceAll(text, " ", "-")
+	form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
+		"channel_id": {"C9"}, "trigger_id": {"trig-" + id}, "response_url": {e.slack.ResponseURL(id)}}
+	var resp *http.Response
+	for range 100 { // the adapter mounts as serve starts
+		if resp = slackPost(t, e.base+"/slack/commands", "signing-secret", form); resp.StatusCode != http.StatusNotFound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("slack %q: HTTP %d", text, resp.StatusCode)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range e.slack.Calls("response_url") {
+			if c.Params.Get("id") == id {
+				return string(c.JSON)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("slack %q: no reply on the response_url; calls: %+v", text, e.slack.Calls())
+	return ""
+}
+
+// discordCommand sends a signed /elevate sub as user and returns the
+// reply: the interaction's response, or the edit that follows a deferral.
+func (e *chatEnv) discordCommand(t *testing.T, id, user, sub string, opts ...discordtest.Option) string {
+	t.Helper()
+	where := discordtest.Where{App: "app", Guild: "g1", Channel: "c1"}
+	body := discordtest.Command(where, id, user, sub, opts...)
+	var raw []byte
+	for range 100 {
+		resp, err := http.DefaultClient.Do(e.signer.Request(e.base+"/discord/interactions", body, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("discord %s: HTTP %d %s", sub, resp.StatusCode, raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var r struct {
+		Type int `json:"type"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("discord %s: %v: %s", sub, err, raw)
+	}
+	if r.Type != 5 { // not a deferral: the answer itself
+		return string(raw)
+	}
+	calls := e.discord.WaitFor(t, 10*time.Second, 1, "PATCH", `^/webhooks/app/`+discordtest.Token(id)+`/messages/@original$`)
+	return string(calls[0].Body)
+}
+
+// consoleSay runs lines through a console adapter on the same Main.
+func (e *chatEnv) consoleSay(t *testing.T, lines ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	c := console.New(e.m.Bot, &out)
+	if err := c.Run(context.Background(), strings.NewReader(strings.Join(lines, "\n"))); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// TestStoreOutageIsNotForbidden: while Redis is down, an admin's `who` is
+// answered on Slack, Discord and the console with "cannot reach its store",
+// not with a refusal (the holder lookup used to turn the error into "not
+// allowed").
+func TestStoreOutageIsNotForbidden(t *testing.T) {
+	e := newChatEnv(t, "")
+	if got := e.slackCommand(t, "U0", "who staging"); !strings.Contains(got, "alice") {
+		t.Fatalf("who with Redis up: %s", got)
+	}
+	e.redis.Stop()
+
+	for name, got := range map[string]string{
+		"slack":   e.slackCommand(t, "U0", "who admin"),
+		"discord": e.discordCommand(t, "i-who", "1000", "who", discordtest.Option{Name: "role", Value: "staging"}),
+		"console": e.consoleSay(t, "dana: who staging"),
+	} {
+		if !strings.Contains(got, unavailableText) || strings.Contains(strings.ToLower(got), "only holders") {
+			t.Errorf("%s: who while Redis is down answered\n%s\nwant %q", name, got, unavailableText)
+		}
+	}
+}

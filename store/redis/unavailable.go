@@ -1,0 +1,68 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/elevate-pim/elevate/core"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// unavailable returns err as core's EUNAVAILABLE when it says that Redis
+// could not be reached in time: refused or dropped connections, timeouts,
+// an exhausted pool, a closed client, a deadline that ran out. Other errors
+// (a script error, a decode failure, a cancelled caller) are returned as they are.
+func unavailable(err error) error {
+	if err == nil || core.ErrorCode(err) == core.EUNAVAILABLE {
+		return err
+	}
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, goredis.ErrClosed),
+		errors.Is(err, goredis.ErrPoolTimeout),
+		errors.Is(err, goredis.ErrPoolExhausted),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE):
+		return core.Unavailable(err)
+	}
+	return err
+}
+
+// live is ctx.Err() as a store call reports it: a deadline that has already
+// passed means the store could not be asked in time.
+func live(ctx context.Context) error {
+	return unavailable(ctx.Err())
+}
+
+// unavailableHook makes every command and pipeline of the store's client
+// report unreachability as EUNAVAILABLE, so that no store method, present or
+// future, can hand core a bare network error.
+type unavailableHook struct{}
+
+func (unavailableHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		return unavailable(next(ctx, cmd))
+	}
+}
+
+func (unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		err := next(ctx, cmds)
+		for _, c := range cmds {
+			if cerr := c.Err(); cerr != nil {
+				c.SetErr(unavailable(cerr))
+			}
+		}
+		return unavailable(err)
+	}
+}
