@@ -139,7 +139,10 @@ func (r *Reviews) Open(ctx context.Context, c Caller) ([]*Review, map[string]int
 	if err != nil {
 		return nil, nil, err
 	}
-	overseer := r.overseer(ctx, c)
+	overseer, err := r.overseer(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
 	mine := map[string]int{}
 	var out []*Review
 	for _, rv := range all {
@@ -158,8 +161,13 @@ func (r *Reviews) Open(ctx context.Context, c Caller) ([]*Review, map[string]int
 }
 
 // overseer reports whether c may see every review: admins and readers.
-func (r *Reviews) overseer(ctx context.Context, c Caller) bool {
-	return r.s.holds(ctx, c.Principal, r.s.dir.AdminRole) || r.s.holds(ctx, c.Principal, r.s.dir.ReaderRole)
+// A store that cannot tell is an error, not a "no".
+func (r *Reviews) overseer(ctx context.Context, c Caller) (bool, error) {
+	err := r.s.authorize(ctx, c, "see every review", r.s.dir.AdminRole, r.s.dir.ReaderRole)
+	if ErrorCode(err) == EFORBIDDEN {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Progress is a review and its items per status.
@@ -180,8 +188,12 @@ func (r *Reviews) Progress(ctx context.Context, c Caller, id string) (*Progress,
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := who[c.Principal]; !ok && !r.overseer(ctx, c) {
-		return nil, Errorf(EFORBIDDEN, "Only admins, readers and its reviewers may see review %s.", id)
+	if _, ok := who[c.Principal]; !ok {
+		if overseer, err := r.overseer(ctx, c); err != nil {
+			return nil, err
+		} else if !overseer {
+			return nil, Errorf(EFORBIDDEN, "Only admins, readers and its reviewers may see review %s.", id)
+		}
 	}
 	counts, err := r.s.store.ReviewCounts(ctx, id)
 	if err != nil {
