@@ -102,7 +102,8 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 }
 
 // openStore picks the store: Redis when ELEVATE_REDIS_URL or store.redis_url
-// names one, and otherwise the embedded memory store, with a warning.
+// names one (a Cluster when ELEVATE_REDIS_MODE or store.redis_mode says
+// cluster), and otherwise the embedded memory store, with a warning.
 func (m *Main) openStore(context.Context) error {
 	url := os.Getenv("ELEVATE_REDIS_URL")
 	if url == "" && m.Config.Store.RedisURL.IsSet() {
@@ -117,7 +118,8 @@ func (m *Main) openStore(context.Context) error {
 		m.Store = memory.New(memory.WithClock(m.Clock))
 		return nil
 	}
-	st, err := redis.Open(url, redis.WithPrefix(cmp.Or(os.Getenv("ELEVATE_REDIS_PREFIX"), "elevate")))
+	mode := cmp.Or(os.Getenv("ELEVATE_REDIS_MODE"), m.Config.Store.RedisMode)
+	st, err := redis.Open(url, mode, redis.WithPrefix(cmp.Or(os.Getenv("ELEVATE_REDIS_PREFIX"), "elevate")))
 	if err != nil {
 		return err
 	}

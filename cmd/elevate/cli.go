@@ -28,7 +28,9 @@ Usage:
   elevate version
 
 Environment:
-  ELEVATE_REDIS_URL        redis://[:password@]host:port/db; without it state is in memory only
+  ELEVATE_REDIS_URL        redis://[:password@]host:port/db (rediss:// for TLS; ?master_name=M&addr=H:P
+                           for Sentinel); without it state is in memory only
+  ELEVATE_REDIS_MODE       cluster: the URL's host and addr= parameters are Redis Cluster nodes
   ELEVATE_ENCRYPTION_KEY   base64 of 32 bytes; seals TOTP secrets at rest
   ELEVATE_HTTP_ADDR        serve's listen address (default :8080)
   ELEVATE_REDIS_PREFIX     key prefix (hash tag) in Redis (default elevate)

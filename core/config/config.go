@@ -116,6 +116,9 @@ type MFASettings struct {
 // in-memory store.
 type StoreSettings struct {
 	RedisURL Secret
+	// RedisMode is "" (one server, or Sentinel when the URL has
+	// master_name) or "cluster".
+	RedisMode string
 }
 
 // Load reads the file at path and parses it. A file that cannot be read is

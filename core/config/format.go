@@ -165,7 +165,8 @@ type mfaSpec struct {
 }
 
 type storeSpec struct {
-	RedisURL Secret `yaml:"redis_url"`
+	RedisURL  Secret `yaml:"redis_url"`
+	RedisMode string `yaml:"redis_mode"`
 }
 
 type serverSpec struct {

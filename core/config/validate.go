@@ -51,7 +51,10 @@ func (l *loader) build(spec *fileFormat) *Config {
 	cfg.Reviews = l.reviews(spec, dir.Roles, cfg.Channels, cfg.Location)
 	l.checkAdministered(spec, cfg.Assignments)
 	cfg.MFA = MFASettings{Issuer: cmp.Or(spec.MFA.Issuer, DefaultIssuer), EncryptionKey: spec.MFA.EncryptionKey}
-	cfg.Store = StoreSettings{RedisURL: spec.Store.RedisURL}
+	cfg.Store = StoreSettings{RedisURL: spec.Store.RedisURL, RedisMode: spec.Store.RedisMode}
+	if m := spec.Store.RedisMode; m != "" && m != "cluster" {
+		l.problem("store.redis_mode", "unknown mode %s: use cluster, or leave it out for one server or Sentinel (a URL with master_name)", quote(m))
+	}
 	cfg.Targets = l.allTargets(spec)
 	cfg.Server = ServerSettings{HTTPAddr: spec.Server.HTTPAddr}
 	cfg.Slack = SlackSettings{BotToken: spec.Slack.BotToken, SigningSecret: spec.Slack.SigningSecret, AppToken: spec.Slack.AppToken, APIURL: spec.Slack.APIURL}

@@ -51,9 +51,13 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 		return fmt.Errorf("redis apply: %w", err)
 	}
 	keys, args = append(keys, rvKeys...), append(args, rvArg)
-	res, err := applyScript.Run(ctx, s.client, keys, args...).Slice()
+	raw, err := s.runWrite(ctx, applyScript, keys, args...)
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
+	}
+	res, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("redis apply: unexpected script result %v", raw)
 	}
 	return conflict(c, res)
 }

@@ -432,7 +432,7 @@ func usedMemory(t *testing.T, c *goredis.Client) int64 {
 }
 
 func TestOpen(t *testing.T) {
-	s, err := redis.Open(redistest.URL(t), redis.WithPrefix(redistest.NewPrefix(t)))
+	s, err := redis.Open(redistest.URL(t), "", redis.WithPrefix(redistest.NewPrefix(t)))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -444,7 +444,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenErrorsNameTheHostNotThePassword(t *testing.T) {
 	addr := closedAddr(t)
-	_, err := redis.Open("redis://admin:hunter2@" + addr + "/0")
+	_, err := redis.Open("redis://admin:hunter2@" + addr + "/0", "")
 	if err == nil {
 		t.Fatal("Open of a closed port succeeded")
 	}
@@ -452,7 +452,7 @@ func TestOpenErrorsNameTheHostNotThePassword(t *testing.T) {
 		t.Fatalf("Open error %q: want the address %s and no password", err, addr)
 	}
 	for _, u := range []string{"http://admin:hunter2@localhost/", "redis://admin:hunter2@localhost:port/0", "redis://admin:hunter2@localhost/zero"} {
-		_, err := redis.Open(u)
+		_, err := redis.Open(u, "")
 		if err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("Open(%q) error = %v: want an error without the password", u, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,15 +20,15 @@ var _ core.Store = (*Store)(nil)
 // without WithPrefix.
 const DefaultPrefix = "elevate"
 
-// pingTimeout bounds Open's first contact with the server.
-const pingTimeout = 5 * time.Second
-
 // Store is a core.Store kept in Redis. It is safe for concurrent use, and
 // any number of Stores, in one process or in many, may share one prefix on
 // one Redis deployment: they then see and guard the same state.
 type Store struct {
 	client goredis.UniversalClient
 	keys   keyspace
+
+	acks       int           // replicas that must acknowledge each Apply; 0: none
+	ackTimeout time.Duration // how long Apply waits for them
 }
 
 // Option configures a Store.
@@ -59,46 +58,6 @@ func New(client goredis.UniversalClient, opts ...Option) *Store {
 		o(s)
 	}
 	return s
-}
-
-// Open connects to the single Redis server named by a redis:// or rediss://
-// URL (redis://[user:password@]host:port/db), checks within 5 seconds that
-// it answers, and returns a store on it. Errors name the host, never the
-// password. For Sentinel or Cluster, build a goredis.UniversalClient and
-// call New.
-func Open(rawURL string, opts ...Option) (*Store, error) {
-	opt, err := goredis.ParseURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("redis: bad URL %s: %w", redactURL(rawURL), withoutURL(err))
-	}
-	client := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("redis at %s is unreachable: %w", opt.Addr, err)
-	}
-	return New(client, opts...), nil
-}
-
-// redactURL returns rawURL with any password replaced by "xxxxx", or a
-// placeholder when it does not parse, since the raw text may hold a password.
-func redactURL(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// withoutURL drops the URL text that net/url puts into its errors, which
-// would show a password.
-func withoutURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // Ping checks that the server answers, for readiness probes.

@@ -154,9 +154,7 @@ func NewClient(t testing.TB) *goredis.Client {
 // t ends, so that a long-lived shared server does not fill up.
 func NewPrefix(t testing.TB) string {
 	t.Helper()
-	var b [8]byte
-	rand.Read(b[:])
-	prefix := "test-" + hex.EncodeToString(b[:])
+	prefix := RandomPrefix()
 	u := URL(t)
 	t.Cleanup(func() {
 		if err := deletePrefix(u, prefix); err != nil {
@@ -164,6 +162,14 @@ func NewPrefix(t testing.TB) string {
 		}
 	})
 	return prefix
+}
+
+// RandomPrefix returns a fresh random key prefix, for stores on a server
+// of a test's own whose keys need no cleanup.
+func RandomPrefix() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "test-" + hex.EncodeToString(b[:])
 }
 
 // deletePrefix deletes every key under prefix on the server at u.

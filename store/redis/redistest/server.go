@@ -24,6 +24,7 @@ const readyTimeout = 10 * time.Second
 // server is a redis-server process that this package started.
 type server struct {
 	url  string
+	addr string // host:port
 	cmd  *exec.Cmd
 	dir  string
 	out  *logBuffer
@@ -69,16 +70,23 @@ func startOn(bin string, port int) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return launch(bin, port, dir,
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir)
+}
+
+// launch runs bin with args as a server that will listen on the loopback
+// port, owning dir (removed when it stops), and waits until it answers.
+func launch(bin string, port int, dir string, args ...string) (*server, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	srv := &server{
 		url:  "redis://" + addr + "/0",
+		addr: addr,
 		dir:  dir,
 		out:  &logBuffer{},
 		done: make(chan struct{}),
 	}
-	srv.cmd = exec.Command(bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir)
+	srv.cmd = exec.Command(bin, args...)
 	srv.cmd.Stdout, srv.cmd.Stderr = srv.out, srv.out
 	dieWithParent(srv.cmd)
 	if err := srv.cmd.Start(); err != nil {
