@@ -444,7 +444,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenErrorsNameTheHostNotThePassword(t *testing.T) {
 	addr := closedAddr(t)
-	_, err := redis.Open("redis://admin:hunter2@" + addr + "/0", "")
+	_, err := redis.Open("redis://admin:hunter2@"+addr+"/0", "")
 	if err == nil {
 		t.Fatal("Open of a closed port succeeded")
 	}
