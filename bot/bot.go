@@ -87,6 +87,8 @@ func (b *Bot) Run(ctx context.Context, c core.Caller, cmd Command) (Message, err
 		return b.unassign(ctx, c, cmd)
 	case VerbConvert:
 		return b.convert(ctx, c, cmd)
+	case VerbReviews, VerbReview, VerbReviewDecide, VerbReviewAccept, VerbReviewStart, VerbReviewStop, VerbReviewReport:
+		return b.runReview(ctx, c, cmd)
 	case VerbMFAEnroll:
 		return b.enroll(ctx, c)
 	case VerbMFAVerify:
@@ -107,6 +109,8 @@ func (b *Bot) Submit(ctx context.Context, c core.Caller, s Submission) (Message,
 		return b.submitRequest(ctx, c, s)
 	case FormDeny:
 		return b.Run(ctx, c, Command{Verb: VerbDeny, RequestID: s.Hidden["request"], Text: s.Values["reason"]})
+	case FormReviewReason:
+		return b.submitReason(ctx, c, s)
 	case FormCode:
 		return b.Run(ctx, c, Command{Verb: VerbCode, RequestID: s.Hidden["request"], Code: s.Values["code"]})
 	}

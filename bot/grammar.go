@@ -23,23 +23,31 @@ type Verb string
 // The verbs of the grammar. Their values are stable, readable strings, so
 // that logs and audit entries name a command the way its user typed it.
 const (
-	VerbMenu      Verb = "menu" // bare "/elevate": the adapter shows buttons
-	VerbRequest   Verb = "request"
-	VerbStatus    Verb = "status"
-	VerbDrop      Verb = "drop"
-	VerbExtend    Verb = "extend"
-	VerbCancel    Verb = "cancel"
-	VerbApprove   Verb = "approve"
-	VerbDeny      Verb = "deny"
-	VerbWho       Verb = "who"
-	VerbAssign    Verb = "assign"
-	VerbUnassign  Verb = "unassign"
-	VerbConvert   Verb = "convert"
-	VerbMFAEnroll Verb = "mfa enroll"
-	VerbMFAVerify Verb = "mfa verify"
-	VerbCode      Verb = "code"
-	VerbAudit     Verb = "audit"
-	VerbHelp      Verb = "help"
+	VerbMenu     Verb = "menu" // bare "/elevate": the adapter shows buttons
+	VerbRequest  Verb = "request"
+	VerbStatus   Verb = "status"
+	VerbDrop     Verb = "drop"
+	VerbExtend   Verb = "extend"
+	VerbCancel   Verb = "cancel"
+	VerbApprove  Verb = "approve"
+	VerbDeny     Verb = "deny"
+	VerbWho      Verb = "who"
+	VerbAssign   Verb = "assign"
+	VerbUnassign Verb = "unassign"
+	VerbConvert  Verb = "convert"
+
+	VerbReviews      Verb = "reviews"       // open reviews and my pending items
+	VerbReview       Verb = "review"        // one review's progress and my page of it
+	VerbReviewDecide Verb = "review decide" // keep or remove one item
+	VerbReviewAccept Verb = "review accept" // accept all recommendations
+	VerbReviewStart  Verb = "review start"  // an ad hoc review (admins)
+	VerbReviewStop   Verb = "review stop"   // end a review now (admins)
+	VerbReviewReport Verb = "review report" // the report file (admins, readers)
+	VerbMFAEnroll    Verb = "mfa enroll"
+	VerbMFAVerify    Verb = "mfa verify"
+	VerbCode         Verb = "code"
+	VerbAudit        Verb = "audit"
+	VerbHelp         Verb = "help"
 )
 
 // Limits on what a user may type. They are exported so that forms can set
@@ -67,10 +75,15 @@ type Command struct {
 	Since     time.Time           // audit "since"
 	Ticket    string              // request: "ticket X" or a bare id like INC-4411
 	Code      string              // TOTP code (6-8 digits)
-	Text      string              // justification (request) or reason (deny)
+	Text      string              // justification (request), reason (deny, review keep/remove), reviewers (review start, space-separated)
 	Principal string              // assign/unassign/convert target; audit "principal" filter
 	Kind      core.AssignmentKind // assign/unassign: eligible (default) | active
 	Permanent bool                // assign ... permanent
+
+	ReviewID string              // review commands
+	Item     int                 // review keep/remove: the item's number
+	Decision core.ReviewDecision // review keep/remove
+	Page     int                 // review ID page N (from 1)
 }
 
 var (
@@ -113,6 +126,13 @@ var usages = []struct {
 	{VerbUnassign, "/elevate unassign <principal> <role> [eligible|active]", "remove an assignment (admins)"},
 	{VerbConvert, "/elevate convert <principal> <role>", "turn standing (active) access into eligibility (admins)"},
 	{VerbAudit, "/elevate audit [since DATE] [until DATE] [role R] [principal P]", "export the audit trail"},
+	{VerbReviews, "/elevate reviews", "open access reviews and the items waiting for you"},
+	{VerbReview, "/elevate review <review-id> [page N]", "a review's progress and your items in it"},
+	{VerbReviewDecide, "/elevate review keep|remove <review-id> <item> [reason]", "decide on an item of a review"},
+	{VerbReviewAccept, "/elevate review accept <review-id>", "decide all your items as recommended"},
+	{VerbReviewStart, "/elevate review start <role> [for DUR] [reviewers P group:G self approvers manager ...]", "start an access review (admins)"},
+	{VerbReviewStop, "/elevate review stop <review-id>", "end a review now and apply it (admins)"},
+	{VerbReviewReport, "/elevate review report <review-id>", "a review's report: a row per item (admins, readers)"},
 	{VerbHelp, "/elevate help", "this text"},
 }
 
@@ -183,6 +203,10 @@ func Parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		c, err = p.unassign()
 	case "convert":
 		c, err = p.convert()
+	case "reviews":
+		c, err = p.bare(VerbReviews)
+	case "review":
+		c, err = p.review()
 	case "mfa":
 		c, err = p.mfa()
 	case "code":

@@ -117,6 +117,17 @@ var parseCases = []struct {
 	{"unassign alice prod-db", bot.Command{Verb: bot.VerbUnassign, Principal: "alice", Role: "prod-db", Kind: core.Eligible}},
 	{"unassign alice prod-db active", bot.Command{Verb: bot.VerbUnassign, Principal: "alice", Role: "prod-db", Kind: core.Active}},
 	{"convert alice prod-db", bot.Command{Verb: bot.VerbConvert, Principal: "alice", Role: "prod-db", Kind: core.Active}},
+	{"reviews", bot.Command{Verb: bot.VerbReviews}},
+	{"review rv-7k2m9q", bot.Command{Verb: bot.VerbReview, ReviewID: "rv-7k2m9q", Page: 1}},
+	{"review RV-db-weekly-3 page 2", bot.Command{Verb: bot.VerbReview, ReviewID: "rv-db-weekly-3", Page: 2}},
+	{"review keep rv-7k2m9q 12", bot.Command{Verb: bot.VerbReviewDecide, ReviewID: "rv-7k2m9q", Item: 12, Decision: core.DecisionKeep}},
+	{"review remove rv-7k2m9q 3 left the team", bot.Command{Verb: bot.VerbReviewDecide, ReviewID: "rv-7k2m9q", Item: 3, Decision: core.DecisionRemove, Text: "left the team"}},
+	{"review accept rv-7k2m9q", bot.Command{Verb: bot.VerbReviewAccept, ReviewID: "rv-7k2m9q"}},
+	{"review stop rv-7k2m9q", bot.Command{Verb: bot.VerbReviewStop, ReviewID: "rv-7k2m9q"}},
+	{"review report rv-7k2m9q", bot.Command{Verb: bot.VerbReviewReport, ReviewID: "rv-7k2m9q"}},
+	{"review start prod-db", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db"}},
+	{"review start prod-db for 3d reviewers bob group:dba self", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db", Duration: 72 * time.Hour, Text: "bob group:dba self"}},
+	{"review start prod-db reviewers carol for 1d", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db", Duration: 24 * time.Hour, Text: "carol"}},
 	{"CONVERT U123 Prod-DB", bot.Command{Verb: bot.VerbConvert, Principal: "U123", Role: "prod-db", Kind: core.Active}},
 
 	// mfa, code
@@ -265,6 +276,20 @@ var errorCases = []struct {
 	{"who prod-db staging", `Unexpected "staging". Usage: /elevate who`},
 	{"who #prod", `"#prod" is not a role name`},
 
+	// reviews
+	{"review", "Give a review id. Usage: /elevate review <review-id>"},
+	{"review prod-db", `"prod-db" is not a review id; they look like rv-7k2m9q.`},
+	{"review rv-abc page", "Give the page number."},
+	{"review rv-abc page 0", `"0" is not the page number.`},
+	{"review keep rv-abc", "Give the item number. Usage: /elevate review keep|remove"},
+	{"review remove rv-abc x", `"x" is not the item number.`},
+	{"review accept rv-abc now", `Unexpected "now". Usage: /elevate review accept`},
+	{"review start", "Give a role name. Usage: /elevate review start"},
+	{"review start prod-db reviewers", "Name the reviewers after reviewers."},
+	{"review start prod-db for 1d for 2d", "The duration (for) is given twice."},
+	{"review start prod-db soon", `Unexpected "soon". Usage: /elevate review start`},
+	{"reviews all", `Unexpected "all". Usage: /elevate reviews`},
+
 	// assign, unassign
 	{"assign", "Give the principal. Usage: /elevate assign"},
 	{"assign alice", "Give a role name. Usage: /elevate assign"},
@@ -375,6 +400,8 @@ func TestUsageListsEveryForm(t *testing.T) {
 		"/elevate assign <principal> <role> [eligible|active] [for DUR | until DATE | permanent] [from DATE]",
 		"/elevate unassign <principal> <role> [eligible|active]", "/elevate convert <principal> <role>",
 		"/elevate audit [since DATE] [until DATE] [role R] [principal P]", "/elevate help",
+		"/elevate reviews", "/elevate review <review-id> [page N]", "/elevate review keep|remove <review-id> <item> [reason]",
+		"/elevate review accept <review-id>", "/elevate review stop <review-id>", "/elevate review report <review-id>",
 	} {
 		if !strings.Contains(u, form) {
 			t.Errorf("Usage() lacks %q", form)

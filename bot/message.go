@@ -14,6 +14,7 @@ type Message struct {
 	Tone      Tone
 	Ephemeral bool   // only the caller should see it
 	RequestID string // the request the message is about, for updating its copies
+	ReviewID  string // the access review the message is about
 }
 
 // Field is a labelled value.

@@ -20,6 +20,9 @@ const (
 // its decided form share RequestID, so adapters can replace every copy of
 // the former with the latter.
 func (b *Bot) Notice(e core.Event, to Audience) Message {
+	if e.Review != nil {
+		return b.reviewNotice(e)
+	}
 	r := e.Request
 	if r == nil {
 		m := Message{Title: "elevate", Text: e.Message, Tone: toneOf(e.Severity)}

@@ -5,6 +5,10 @@ import (
 	"slices"
 )
 
+// ErrReasonRequired is Decide's answer to a decision without a reason in a
+// review that requires one: chat asks for the reason in a form.
+var ErrReasonRequired = &Error{Code: EINVALID, Message: "This review asks for a reason with every decision."}
+
 // Decide records a reviewer's decision (keep or remove) on item n of review
 // id, with an optional reason (required when the plan says so). Only the
 // item's reviewers in the current stage may decide, and never on their own
@@ -26,7 +30,7 @@ func (r *Reviews) Decide(ctx context.Context, c Caller, id string, n int, d Revi
 			return nil, err
 		}
 		if rv.Plan.RequireReason && reason == "" {
-			return nil, Errorf(EINVALID, "This review asks for a reason with every decision.")
+			return nil, ErrReasonRequired
 		}
 		now := r.s.clock.Now()
 		it := was.Clone()

@@ -177,7 +177,7 @@ func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time
 		return err
 	}
 	r.s.events.Publish(ctx, Event{Kind: EventReviewEnded, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next, Counts: counts,
-		Message: fmt.Sprintf("Access review %s of %s ended: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))})
+		Message: fmt.Sprintf("%s of %s: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))})
 	return nil
 }
 

@@ -208,7 +208,7 @@ func (r *Reviews) create(ctx context.Context, rv *Review, c Caller, also []Job) 
 	}
 	rv.Version = 1
 	r.s.events.Publish(ctx, Event{Kind: EventReviewStarted, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: rv.Clone(),
-		Message: fmt.Sprintf("Access review %s of %s started: %d items, until %s.", rv.ID, joinRoles(rv.Plan.Roles), rv.Items, r.s.when(rv.StageEnd))})
+		Message: fmt.Sprintf("%s of %s: %d item(s); reviewers decide until %s.", rv.ID, joinRoles(rv.Plan.Roles), rv.Items, r.s.when(rv.StageEnd))})
 	return rv, r.tell(ctx, rv, EventReviewRequested)
 }
 

@@ -21,6 +21,17 @@ func (n *Notifier) route(e core.Event) []delivery {
 			return n.channel(n.cfg.AlertsChannel)
 		case core.EventAssignment:
 			return n.channel(n.cfg.Channel)
+		case core.EventReviewRequested, core.EventReviewReminder:
+			var out []delivery
+			for _, p := range e.Recipients {
+				out = append(out, delivery{to: Destination{Principal: p}, audience: bot.ForRequester})
+			}
+			return out
+		case core.EventReviewStarted, core.EventReviewEnded:
+			if ch := e.Review.Plan.Channel; ch != "" {
+				return n.channel(ch)
+			}
+			return n.channel(n.cfg.Channel)
 		}
 		return nil
 	}

@@ -33,9 +33,10 @@ type Console struct {
 	mu    sync.Mutex              // one line or scheduler tick at a time
 	forms map[string]*pendingForm // principal id → the form they are filling in
 
-	pmu  sync.Mutex // guards what follows and the output
-	seq  int
-	last string // the newest request id shown, for "$last" in typed lines
+	pmu        sync.Mutex // guards what follows and the output
+	seq        int
+	last       string // the newest request id shown, for "$last" in typed lines
+	lastReview string // the newest review id shown, for "$review"
 	// While a line is handled, notifications wait here so that the reply
 	// to the line prints first.
 	handling bool
@@ -155,7 +156,7 @@ func (c *Console) line(ctx context.Context, raw string) {
 	}
 	caller := core.Caller{Principal: p.ID, Source: core.PlatformConsole}
 	c.pmu.Lock()
-	said = strings.ReplaceAll(said, "$last", c.last)
+	said = strings.ReplaceAll(strings.ReplaceAll(said, "$last", c.last), "$review", c.lastReview)
 	c.pmu.Unlock()
 	if f := c.forms[p.ID]; f != nil {
 		c.answer(ctx, caller, f, said)

@@ -24,7 +24,7 @@ func (c *Console) Post(_ context.Context, d notifications.Destination, m bot.Mes
 	defer c.pmu.Unlock()
 	c.seq++
 	ref := notifications.Ref{Destination: d, Platform: "console", ID: fmt.Sprint(c.seq)}
-	c.show(format("["+c.destination(d)+"]", actor, m), m.RequestID)
+	c.show(format("["+c.destination(d)+"]", actor, m), m)
 	return ref, nil
 }
 
@@ -36,16 +36,14 @@ func (c *Console) Update(_ context.Context, ref notifications.Ref, m bot.Message
 	}
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	c.show(format("[update "+c.destination(ref.Destination)+" #"+ref.ID+"]", actor, m), m.RequestID)
+	c.show(format("[update "+c.destination(ref.Destination)+" #"+ref.ID+"]", actor, m), m)
 	return nil
 }
 
 // show prints text now, or after the reply to the line being handled. The
 // caller holds c.pmu.
-func (c *Console) show(text, requestID string) {
-	if requestID != "" {
-		c.last = requestID
-	}
+func (c *Console) show(text string, m bot.Message) {
+	c.remember(m)
 	if c.handling {
 		c.held = append(c.held, text)
 		return
@@ -67,13 +65,22 @@ func (c *Console) destination(d notifications.Destination) string {
 	return d.String()
 }
 
+// remember keeps the ids m is about for "$last" and "$review". The caller
+// holds c.pmu.
+func (c *Console) remember(m bot.Message) {
+	if m.RequestID != "" {
+		c.last = m.RequestID
+	}
+	if m.ReviewID != "" {
+		c.lastReview = m.ReviewID
+	}
+}
+
 // render prints a reply.
 func (c *Console) render(head, actor string, m bot.Message) {
 	c.pmu.Lock()
 	defer c.pmu.Unlock()
-	if m.RequestID != "" {
-		c.last = m.RequestID
-	}
+	c.remember(m)
 	io.WriteString(c.out, format(head, actor, m))
 }
 

@@ -83,7 +83,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	m.Service, err = core.NewService(core.Config{
 		JobLease: lease,
 		Store:    m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
-		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics,
+		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews,
 		Events: m.Metrics.Events(core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) })),
 	})
 	if err != nil {
@@ -94,11 +94,32 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	m.Notifier = notifications.New(m.Bot, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
 	m.Metrics.ActiveWindows(m.Store, func() []string { return m.Service.Directory().RoleNames() })
 	m.Metrics.OutboxDepth(m.Notifier.Pending)
-	if err := m.Service.SeedAssignments(ctx, cfg.Assignments); err != nil {
+	skipped, err := m.Service.SeedFromConfig(ctx, cfg.Assignments)
+	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("seed assignments from %s: %w", cfgPath, err)
 	}
+	for _, r := range skipped {
+		log.Warn().Str("review", r.Review).Str("principal", r.Principal).Str("role", r.Role).
+			Msg(removedLine(cfg, r) + ": kept removed; delete the line from the config")
+	}
+	if err := m.Service.Reviews().Sync(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("schedule reviews: %w", err)
+	}
 	return m, nil
+}
+
+// removedLine names the config line of an assignment a review removed:
+// "FILE:LINE: assignment eligible/alice/prod-db was removed by review
+// rv-x (bob, 2026-12-01T10:00:00Z)".
+func removedLine(cfg *config.Config, r core.ReviewRemoval) string {
+	by := r.DecidedBy
+	if by == "" || by == core.System.Principal {
+		by = "no answer"
+	}
+	return fmt.Sprintf("%s:%d: assignment %s was removed by access review %s (%s, %s)",
+		cfg.File, cfg.AssignmentLines[r.Key], r.Key, r.Review, by, r.At.UTC().Format(time.RFC3339))
 }
 
 // openStore picks the store: Redis when ELEVATE_REDIS_URL or store.redis_url

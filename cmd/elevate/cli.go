@@ -22,7 +22,9 @@ const usage = `elevate: just-in-time privileged access for Slack, Discord and th
 Usage:
   elevate serve   --config FILE          run the bot: scheduler, chat adapters, /healthz
   elevate console --config FILE          chat with the bot locally: lines "NAME: COMMAND" on stdin
-  elevate config validate FILE           check a config file; problems as FILE:LINE: field: message
+  elevate config validate [--store] FILE check a config file; problems as FILE:LINE: field: message
+                                         (--store: also the lines of assignments an access review removed)
+  elevate review export --config FILE --id ID [--format csv|json]
   elevate audit export --config FILE [--since T] [--until T] [--principal P] [--role R] [--format csv|json]
   elevate audit verify --config FILE | --file EXPORT.json
   elevate version
@@ -69,7 +71,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if len(args) < 2 || args[1] != "validate" {
 			err = usageError("config: the only subcommand is `config validate FILE`")
 		} else {
-			err = cmdValidate(args[2:], stdout, stderr)
+			err = cmdValidate(ctx, args[2:], stdout, stderr)
+		}
+	case "review":
+		if len(args) > 1 && args[1] == "export" {
+			err = cmdReviewExport(ctx, args[2:], stdout, stderr)
+		} else {
+			err = usageError("review: use `review export --config FILE --id ID`")
 		}
 	case "audit":
 		switch {
@@ -131,8 +139,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // cmdValidate checks a config file and prints every problem.
-func cmdValidate(args []string, stdout, stderr io.Writer) error {
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("config validate", stderr)
+	withStore := fs.Bool("store", false, "also read the configured store and name the lines of assignments an access review removed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -151,8 +160,66 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d principals, %d roles, %d assignments)\n", fs.Arg(0), len(cfg.Directory.Principals), len(cfg.Directory.Roles), len(cfg.Assignments))
+	if *withStore {
+		if err := checkRemoved(ctx, cfg, stderr); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d principals, %d roles, %d assignments, %d reviews)\n", fs.Arg(0), len(cfg.Directory.Principals), len(cfg.Directory.Roles), len(cfg.Assignments), len(cfg.Reviews))
 	return nil
+}
+
+// checkRemoved reports the file's assignments that an access review removed:
+// start-up keeps them removed, and the line should go.
+func checkRemoved(ctx context.Context, cfg *config.Config, stderr io.Writer) error {
+	st, closeStore, err := openStoreForCLI(ctx, cfg.File, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	removals, err := st.ReviewRemovals(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range removals {
+		if _, declared := cfg.AssignmentLines[r.Key]; declared {
+			fmt.Fprintln(stderr, removedLine(cfg, r)+": delete this line")
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "%s: %d assignment(s) removed by access reviews are still declared\n", cfg.File, n)
+		return errReported
+	}
+	return nil
+}
+
+// cmdReviewExport writes one review's report: a row per item.
+func cmdReviewExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("review export", stderr)
+	cfgPath := fs.String("config", "", "config file")
+	id := fs.String("id", "", "the review id (rv-...)")
+	format := fs.String("format", "csv", "csv or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return usageError("review export: --id is required")
+	}
+	if *format != "csv" && *format != "json" {
+		return usageError("--format must be csv or json")
+	}
+	st, closeStore, err := openStoreForCLI(ctx, *cfgPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	rv, items, err := core.ReviewReport(ctx, st, *id)
+	if err != nil {
+		return fmt.Errorf("review %s: %s", *id, core.ErrorMessage(err))
+	}
+	return core.WriteReviewReport(stdout, *format, rv, items)
 }
 
 // parseTimeFlag reads a --since/--until value: RFC3339 or YYYY-MM-DD (UTC).

@@ -53,6 +53,15 @@ func TestReadmeSession(t *testing.T) {
 		"Reason: the read-only replica is enough for this",
 		"conflict: dana is the last active holder of the admin role elevate-admin",
 		"[file elevate-audit.csv]",
+		"[DM @carol] Access review rv-",
+		"#2 bob: staging-deploy: eligible, permanent; never activated; recommended: remove",
+		"[Remove #2] carol: review remove rv-",
+		"[DM @carol] Reminder: access review rv-",
+		"[reply to carol] Remove #2 (bob, staging-deploy, eligible): recorded",
+		"removed bob's eligible assignment for staging-deploy",
+		"[#security-alerts] Access review ended: rv-",
+		"of staging-deploy: 1 kept, 1 removed.",
+		"[reply to bob] not allowed: You are not eligible for staging-deploy.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
