@@ -88,6 +88,18 @@ func (c Change) Validate() error {
 	if err := c.validateReviews(); err != nil {
 		return err
 	}
+	alerts := make(map[string]bool, len(c.Alerts))
+	for _, w := range c.Alerts {
+		switch {
+		case w.Alert == nil || w.Alert.ID == "":
+			return Errorf(EINVALID, "An alert write has no alert id.")
+		case w.Expect < 0:
+			return Errorf(EINVALID, "Alert %s: expected version %d is negative.", w.Alert.ID, w.Expect)
+		case alerts[w.Alert.ID]:
+			return Errorf(EINVALID, "Alert %s is written twice in one change.", w.Alert.ID)
+		}
+		alerts[w.Alert.ID] = true
+	}
 	for _, id := range c.Unschedule {
 		if id == "" {
 			return Errorf(EINVALID, "A job to unschedule has no id.")

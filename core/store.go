@@ -62,6 +62,9 @@ type Store interface {
 	// DropCopies forgets the copies of request's approval message.
 	DropCopies(ctx context.Context, request string) error
 
+	// Alerts returns every stored alert, in any state, sorted by id.
+	Alerts(ctx context.Context) ([]Alert, error)
+
 	// Audit returns every audit event in append order, and the head.
 	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
 
@@ -151,6 +154,10 @@ type Change struct {
 	// forgets them by assignment key (before PutRemovals).
 	PutRemovals    []ReviewRemoval
 	DeleteRemovals []string
+
+	// Alerts are written if each stored version equals Expect (Expect 0:
+	// the alert must not exist). The store sets Version = Expect+1.
+	Alerts []AlertWrite
 
 	// Audit events are appended in order; the store chains them (see Chain).
 	Audit []AuditEvent

@@ -63,6 +63,15 @@ func (s *Store) check(c core.Change) error {
 	if err := s.rv.check(c); err != nil {
 		return err
 	}
+	for _, w := range c.Alerts {
+		var have int64
+		if a, ok := s.alerts[w.Alert.ID]; ok {
+			have = a.Version
+		}
+		if have != w.Expect {
+			return alertConflict(w, have)
+		}
+	}
 	if m := c.MFA; m != nil {
 		var have int64
 		if r, ok := s.mfa[m.Record.Principal]; ok {
@@ -144,9 +153,23 @@ func (s *Store) write(c core.Change, now time.Time) {
 		s.jobs[j.ID()] = stored
 	}
 
+	for _, w := range c.Alerts {
+		a := w.Alert.Clone()
+		a.Version = w.Expect + 1
+		s.alerts[a.ID] = a
+	}
+
 	for _, e := range c.Audit {
 		e = core.Chain(s.head, e)
 		s.audit = append(s.audit, e)
 		s.head = core.AuditHead{Seq: e.Seq, Hash: e.Hash}
 	}
+}
+
+// alertConflict is the ECONFLICT of an alert write whose expectation failed.
+func alertConflict(w core.AlertWrite, have int64) error {
+	if w.Expect == 0 {
+		return core.Errorf(core.ECONFLICT, "Alert %s already exists.", w.Alert.ID)
+	}
+	return core.Errorf(core.ECONFLICT, "Alert %s changed meanwhile (version %d, expected %d).", w.Alert.ID, have, w.Expect)
 }

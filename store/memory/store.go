@@ -28,6 +28,7 @@ type Store struct {
 	mfa         map[string]*core.MFARecord             // by principal
 	jobs        map[string]*job                        // by Job.ID
 	copies      map[string]map[string]core.MessageCopy // request id → copy key → copy
+	alerts      map[string]*core.Alert                 // by id
 	audit       []core.AuditEvent
 	head        core.AuditHead
 	seen        map[string]time.Time // Once keys → when they may be seen again
@@ -69,6 +70,7 @@ func New(opts ...Option) *Store {
 		copies:      make(map[string]map[string]core.MessageCopy),
 		seen:        make(map[string]time.Time),
 		rv:          newReviews(),
+		alerts:      make(map[string]*core.Alert),
 	}
 	for _, o := range opts {
 		o(s)

@@ -176,6 +176,20 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 	for _, j := range c.Complete {
 		args = append(args, j.ID(), j.Lease.UnixMilli())
 	}
+	// Alerts come last, in the last key and the arguments after the
+	// completed jobs, so that the script counts them from what is left.
+	if len(c.Alerts) > 0 {
+		keys = append(keys, s.keys.alerts())
+	}
+	for _, w := range c.Alerts {
+		a := w.Alert.Clone()
+		a.Version = w.Expect + 1
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode alert %s: %w", a.ID, err)
+		}
+		args = append(args, a.ID, w.Expect, b)
+	}
 	return keys, args, nil
 }
 
@@ -235,6 +249,13 @@ func conflict(c core.Change, res []any) error {
 		return core.Errorf(core.ECONFLICT, "Role holders changed meanwhile (revision %d, expected %d).", have, *c.HoldersRev)
 	case "job":
 		return core.Errorf(core.ECONFLICT, "Job %s is no longer held under its lease.", c.Complete[i].ID())
+	case "alert":
+		have, _ := res[2].(int64)
+		w := c.Alerts[i]
+		if w.Expect == 0 {
+			return core.Errorf(core.ECONFLICT, "Alert %s already exists.", w.Alert.ID)
+		}
+		return core.Errorf(core.ECONFLICT, "Alert %s changed meanwhile (version %d, expected %d).", w.Alert.ID, have, w.Expect)
 	case "mfa":
 		have, _ := res[2].(int64)
 		return core.Errorf(core.ECONFLICT, "The MFA record of %s changed meanwhile (version %d, expected %d).", c.MFA.Record.Principal, have, c.MFA.Expect)

@@ -25,7 +25,10 @@
 --   per unscheduled job: id;   per scheduled job: id, score ms (its due
 --   time, or its lease end when scheduled claimed), JSON;
 --   per audit event: its content JSON and content digest;
---   per completed job: id, lease end ms.
+--   per completed job: id, lease end ms;
+--   per alert write: id, expected version, JSON (the alerts hash is then
+--   the key before the review part's keys; the number of alerts is what
+--   the arguments before the review part's leave).
 -- The review part of the Change comes last, apart from the layout above:
 -- its JSON is the last argument and its keys are the last keys (see
 -- reviewPart in review.go); rk(i) is its i-th key.
@@ -55,6 +58,7 @@ local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
 local aDone = aAudit + 2 * nAudit
+local aAlert = aDone + 2 * nDone
 
 -- version returns the "version" of a stored JSON record, 0 when absent.
 local function version(raw)
@@ -66,6 +70,8 @@ end
 
 local rv = cjson.decode(ARGV[#ARGV])
 local function rk(i) return KEYS[#KEYS - rv.nkeys + i] end
+local nAlert = (#ARGV - aAlert) / 3 -- what precedes the review part's argument
+local kAlerts = #KEYS - rv.nkeys
 local function list(t) if type(t) == 'table' then return t end return {} end
 
 -- Checks, in the memory store's order.
@@ -80,6 +86,10 @@ end
 if revExpect ~= '' then
   local have = tonumber(redis.call('GET', KEYS[2]) or '0')
   if have ~= tonumber(revExpect) then return {'holders', 0, have} end
+end
+for i = 0, nAlert - 1 do
+  local have = version(redis.call('HGET', KEYS[kAlerts], ARGV[aAlert + 3 * i]))
+  if have ~= tonumber(ARGV[aAlert + 3 * i + 1]) then return {'alert', i, have} end
 end
 if nMFA == 1 then
   local have = version(redis.call('GET', KEYS[kMFA]))
@@ -179,6 +189,9 @@ for i = 0, nSched - 1 do
   local a = aSched + 3 * i
   redis.call('ZADD', KEYS[4], ARGV[a + 1], ARGV[a])
   redis.call('HSET', KEYS[5], ARGV[a], ARGV[a + 2])
+end
+for i = 0, nAlert - 1 do
+  redis.call('HSET', KEYS[kAlerts], ARGV[aAlert + 3 * i], ARGV[aAlert + 3 * i + 2])
 end
 if nAudit > 0 then
   local seq, hash = 0, ''

@@ -22,6 +22,7 @@ func (k keyspace) jobData() string          { return k.tag + "jobdata" }
 func (k keyspace) audit() string            { return k.tag + "audit" }
 func (k keyspace) auditHead() string        { return k.tag + "audithead" }
 func (k keyspace) applied(id string) string { return k.tag + "applied:" + id }
+func (k keyspace) alerts() string           { return k.tag + "alerts" }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
 func (k keyspace) slot(principal, role string) string { return k.tag + "slot:" + pair(principal, role) }

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"RenewJob", testRenewJob},
 		{"ChangeCompletesJob", testChangeCompletesJob},
 		{"Copies", testCopies},
+		{"Alerts", testAlerts},
 		{"AuditChain", testAuditChain},
 		{"ConcurrentAudit", testConcurrentAudit},
 		{"MFACompareAndSet", testMFACompareAndSet},
