@@ -193,7 +193,8 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 				if err := s.store.Apply(ctx, ch); err != nil {
 					return err
 				}
-				s.alert(ctx, SeverityHigh, fmt.Sprintf("%s's admin assignment reached its end but was kept until %s: %s", a.Principal, s.when(kept.End), ErrorMessage(err)))
+				s.alerts.raise(ctx, AlertLastAdminKept, a.Principal, fmt.Sprintf("%s's admin assignment reached its end but was kept until %s: %s", a.Principal, s.when(kept.End), ErrorMessage(err)),
+					AlertRow{Subject: a.Principal, Principal: a.Principal, Role: a.Role, Detail: "kept until " + s.when(kept.End) + "; assign another admin"})
 				return nil
 			}
 		}
@@ -201,6 +202,9 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 		ch.Audit = []AuditEvent{assignmentAudit(a, "assignment_expired", System, now)}
 		if err := s.store.Apply(ctx, ch); err != nil {
 			return err
+		}
+		if a.Kind == Active && a.Role == s.dir.AdminRole {
+			_ = s.alerts.resolve(ctx, AlertLastAdminKept, a.Principal, System, "another admin holds the role; the kept assignment ended")
 		}
 		s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: System.Principal, Assignment: &a,
 			Message: fmt.Sprintf("%s's %s assignment for %s ended", a.Principal, a.Kind, a.Role)})

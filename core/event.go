@@ -54,6 +54,7 @@ type Event struct {
 	Actor      string      // who caused it: a principal id or "system"
 	Request    *Request    // a copy of the request after the change, if any
 	Assignment *Assignment // the assignment changed, for EventAssignment
+	Alert      *Alert      // the alert after the change, for EventAlert (nil for an unrecorded one)
 	Recipients []string    // principals to notify directly (approvers)
 	Message    string      // human summary, for alerts and assignment changes
 

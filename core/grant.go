@@ -55,7 +55,8 @@ func (s *Service) grant(ctx context.Context, req *Request) bool {
 		return out, nil
 	})
 	if err != nil && !errors.Is(err, errNothingToDo) {
-		s.alert(ctx, SeverityHigh, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err))
+		s.alerts.raise(ctx, AlertGrantCompensation, req.ID, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err),
+			requestRow(req, "a target may hold access elevate does not know of"))
 	}
 	return false
 }
@@ -72,6 +73,7 @@ func (s *Service) revokeNow(ctx context.Context, req *Request) {
 		return
 	}
 	_ = s.store.Apply(ctx, Change{Unschedule: []string{job.ID()}})
+	_ = s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
 }
 
 // revokeTargets calls Revoke on every target of req's role, and reports the first failure.
@@ -101,12 +103,9 @@ func (s *Service) retryRevoke(ctx context.Context, req *Request, job Job, cause 
 	if err := s.store.Apply(ctx, ch); err != nil {
 		return // the job is still scheduled from before; its lease brings it back
 	}
-	if job.Attempt == revokeAlertAttempt {
-		s.alert(ctx, SeverityHigh, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, job.Attempt, cause))
+	if job.Attempt >= revokeAlertAttempt {
+		s.alerts.raise(ctx, AlertRevokeFailing, req.ID, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, job.Attempt, cause),
+			requestRow(req, fmt.Sprintf("%d failed attempts; last error: %v", job.Attempt, cause)))
 	}
 }
 
-// alert publishes a security alert.
-func (s *Service) alert(ctx context.Context, sev Severity, msg string) {
-	s.events.Publish(ctx, Event{Kind: EventAlert, Severity: sev, Time: s.clock.Now(), Actor: System.Principal, Message: msg})
-}

@@ -147,8 +147,7 @@ func (s *Service) checkCode(ctx context.Context, c Caller, code string, confirmi
 			return err
 		}
 		if action == "mfa_locked" {
-			s.events.Publish(ctx, Event{Kind: EventAlert, Severity: SeverityMedium, Time: now, Actor: c.Principal,
-				Message: "MFA locked for " + c.Principal + " after repeated wrong codes."})
+			s.alerts.mfaLocked(ctx, &next)
 		}
 		if action == "mfa_confirmed" {
 			s.events.Publish(ctx, Event{Kind: EventMFAEnrolled, Severity: SeverityInfo, Time: now, Actor: c.Principal})

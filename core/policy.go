@@ -82,7 +82,13 @@ type Role struct {
 	Description string
 	Policy      Policy
 	Notify      Routing
-	Critical    bool // alerts fire when it has too many holders; break-glass roles are critical
+	Critical    bool // alerts watch its holders, standing access and policy; break-glass roles are critical
+	// BreakGlass roles are for emergencies: the principals listed in
+	// BreakGlassPrincipals activate them with a justification alone (no
+	// approval, no MFA), which raises a High alert that an admin must
+	// acknowledge.
+	BreakGlass           bool
+	BreakGlassPrincipals []string
 }
 
 // Routing names the channels (keys of the notification channel table) that

@@ -104,6 +104,10 @@ func (s *Service) runJob(ctx context.Context, j Job) error {
 		err = s.endAssignment(ctx, j)
 	case JobReviewStart, JobReviewRemind, JobReviewEnd:
 		err = s.reviews.runJob(ctx, j)
+	case JobAlertScan:
+		err = s.alerts.runJob(ctx, j)
+	case JobAnchor:
+		err = s.alerts.anchorJob(ctx)
 	default:
 		return nil // an unknown kind from a newer version: drop it rather than loop
 	}
@@ -192,5 +196,5 @@ func (s *Service) revokeJob(ctx context.Context, j Job) error {
 		s.retryRevoke(ctx, req, j, err) // reschedules the job; completing the claim below is then a no-op
 		return nil
 	}
-	return nil
+	return s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
 }

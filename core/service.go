@@ -37,6 +37,7 @@ type Config struct {
 	JobLease  time.Duration  // how long a claimed job is owned before another replica may run it; default 30s
 	Observer  Observer       // told what the scheduler does; default: nobody
 	Reviews   []ReviewPlan   // access review definitions
+	Alerts    AlertSettings  // alert rules; kinds left out keep their defaults
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -55,6 +56,7 @@ type Service struct {
 	lease   time.Duration
 	observe Observer
 	reviews *Reviews
+	alerts  *Alerts
 }
 
 // NewService checks c and returns a Service.
@@ -82,6 +84,8 @@ func NewService(c Config) (*Service, error) {
 		s.lease = jobLease
 	}
 	s.reviews = newReviews(s, c.Reviews)
+	s.alerts = newAlerts(s, c.Alerts)
+	s.events = triggeringSink{alerts: s.alerts, next: s.events}
 	if s.issuer == "" {
 		s.issuer = "elevate"
 	}

@@ -1,0 +1,182 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// snapshot is what detectors read, loaded at most once per scan.
+type snapshot struct {
+	ctx         context.Context
+	s           *Service
+	now         time.Time
+	assignments []Assignment
+	windows     map[string][]Window // by role
+	audit       []AuditEvent
+	auditDone   bool
+}
+
+func (a *Alerts) snapshot(ctx context.Context) (*snapshot, error) {
+	all, _, err := a.s.store.Assignments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{ctx: ctx, s: a.s, now: a.s.clock.Now(), assignments: all, windows: map[string][]Window{}}
+	for _, role := range a.s.dir.RoleNames() {
+		ws, err := a.s.store.Windows(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		snap.windows[role] = ws
+	}
+	return snap, nil
+}
+
+// auditLog reads the audit trail once per scan, for the kinds that count activations.
+func (snap *snapshot) auditLog() ([]AuditEvent, error) {
+	if !snap.auditDone {
+		events, _, err := snap.s.store.Audit(snap.ctx)
+		if err != nil {
+			return nil, err
+		}
+		snap.audit, snap.auditDone = events, true
+	}
+	return snap.audit, nil
+}
+
+// Scan runs every scanned detector once and records what it finds:
+// alerts open, update and resolve. The scheduled scan calls it; so may
+// tests and the CLI.
+func (a *Alerts) Scan(ctx context.Context) error {
+	return a.check(ctx, nil)
+}
+
+// check runs the detectors of kinds (all scanned kinds when nil).
+func (a *Alerts) check(ctx context.Context, kinds []AlertKind) error {
+	snap, err := a.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range detectors {
+		if kinds != nil && !containsKind(kinds, d.kind) {
+			continue
+		}
+		var found []finding
+		if a.Rule(d.kind).Enabled {
+			if found, err = d.detect(a, snap, a.Rule(d.kind)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", d.kind, err))
+				continue
+			}
+		}
+		if err := a.observe(ctx, d.kind, found, true); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func containsKind(kinds []AlertKind, k AlertKind) bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// runJob runs a due alert check. The periodic scan is audited, so that an
+// auditor can see the detectors ran, and schedules its next run in the same
+// Change: one replica claims it per period.
+func (a *Alerts) runJob(ctx context.Context, j Job) error {
+	kind, scope, _ := strings.Cut(j.Ref, "@")
+	switch {
+	case j.Ref == scanAll:
+		err := a.Scan(ctx)
+		now := a.s.clock.Now()
+		reason := "every detector ran"
+		if err != nil {
+			reason = "detectors failed: " + err.Error()
+		}
+		return a.s.store.Apply(ctx, Change{
+			Schedule: []Job{{Kind: JobAlertScan, Ref: scanAll, Due: now.Add(a.settings.ScanEvery)}},
+			Audit:    []AuditEvent{{Time: now, Actor: System.Principal, Action: "alert_scan", Reason: reason, Source: System.Source}},
+		})
+	case AlertKind(kind) == AlertMFALocked:
+		return a.mfaUnlocked(ctx, scope)
+	}
+	return a.check(ctx, []AlertKind{AlertKind(kind)})
+}
+
+// Start schedules the periodic jobs (the alert scan, the audit anchor)
+// unless another replica already has: the first one runs at once.
+func (a *Alerts) Start(ctx context.Context) error {
+	jobs, err := a.s.store.Jobs(ctx)
+	if err != nil {
+		return err
+	}
+	var ch Change
+	for _, want := range []Job{{Kind: JobAlertScan, Ref: scanAll}, {Kind: JobAnchor, Ref: anchorRef}} {
+		found := false
+		for _, j := range jobs {
+			found = found || j.ID() == want.ID()
+		}
+		if !found {
+			want.Due = a.s.clock.Now()
+			ch.Schedule = append(ch.Schedule, want)
+		}
+	}
+	if len(ch.Schedule) == 0 {
+		return nil
+	}
+	return a.s.store.Apply(ctx, ch)
+}
+
+// triggers says which detectors an event can trip or clear.
+func triggers(e Event) []AlertKind {
+	switch e.Kind {
+	case EventActivated:
+		return []AlertKind{AlertActivatedTooOften, AlertUnusedEligibility, AlertTooManyHolders}
+	case EventApproved, EventDenied, EventTimedOut, EventCanceled, EventFailed:
+		return []AlertKind{AlertApprovalsStalled}
+	case EventAssignment:
+		return []AlertKind{AlertUnusedEligibility, AlertStandingAccess, AlertTooManyHolders, AlertRedundantAssignment, AlertDeactivatedAccount}
+	}
+	return nil
+}
+
+// Publish schedules the checks an event asks for, due now, and passes the
+// event on. Checks run as jobs, so a burst of events costs one run per
+// kind, on one replica.
+func (a *Alerts) trigger(ctx context.Context, e Event) {
+	now := a.s.clock.Now()
+	var ch Change
+	for _, k := range triggers(e) {
+		if a.Rule(k).Enabled {
+			ch.Schedule = append(ch.Schedule, Job{Kind: JobAlertScan, Ref: string(k), Due: now})
+		}
+	}
+	if e.Kind == EventRequested && e.Request != nil && a.Rule(AlertApprovalsStalled).Enabled {
+		if at, ok := a.stallsAt(e.Request); ok {
+			ch.Schedule = append(ch.Schedule, Job{Kind: JobAlertScan, Ref: string(AlertApprovalsStalled) + "@" + e.Request.ID, Due: at})
+		}
+	}
+	if len(ch.Schedule) > 0 {
+		_ = a.s.store.Apply(ctx, ch) // the periodic scan catches what a lost trigger misses
+	}
+}
+
+// triggeringSink is the Service's event sink: it schedules the alert
+// checks an event asks for before passing it on.
+type triggeringSink struct {
+	alerts *Alerts
+	next   EventSink
+}
+
+func (t triggeringSink) Publish(ctx context.Context, e Event) {
+	t.alerts.trigger(ctx, e)
+	t.next.Publish(ctx, e)
+}
