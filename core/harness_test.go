@@ -20,7 +20,7 @@ var t0 = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 // events it published recorded.
 type harness struct {
 	svc   *core.Service
-	store *memory.Store
+	store core.Store
 	clock *clocktest.Clock
 	dir   *core.Directory
 
@@ -62,8 +62,25 @@ func testDirectory() *core.Directory {
 // newHarness builds the service; targets, when given, are the roles' targets.
 func newHarness(t *testing.T, targets ...core.Targets) *harness {
 	t.Helper()
-	h := &harness{clock: clocktest.New(t0), dir: testDirectory()}
-	h.store = memory.New(memory.WithClock(h.clock))
+	return newHarnessWith(t, func(cfg *core.Config) {
+		if len(targets) > 0 {
+			cfg.Targets = targets[0]
+		}
+	})
+}
+
+// newHarnessWith builds the service on the memory store, after adjust
+// has changed its config (and, through cfg.Directory, the directory).
+func newHarnessWith(t *testing.T, adjust func(cfg *core.Config)) *harness {
+	t.Helper()
+	clock := clocktest.New(t0)
+	return newHarnessOn(t, clock, memory.New(memory.WithClock(clock)), adjust)
+}
+
+// newHarnessOn builds the service on st, which tells time by clock.
+func newHarnessOn(t *testing.T, clock *clocktest.Clock, st core.Store, adjust func(cfg *core.Config)) *harness {
+	t.Helper()
+	h := &harness{clock: clock, dir: testDirectory(), store: st}
 	cfg := core.Config{
 		Store: h.store, Directory: h.dir, Clock: h.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32),
 		Events: core.EventSinkFunc(func(_ context.Context, e core.Event) {
@@ -72,14 +89,17 @@ func newHarness(t *testing.T, targets ...core.Targets) *harness {
 			h.events = append(h.events, e)
 		}),
 	}
-	if len(targets) > 0 {
-		cfg.Targets = targets[0]
+	if adjust != nil {
+		adjust(&cfg)
 	}
 	svc, err := core.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.svc = svc
+	if err := svc.Alerts().Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	eligible := func(p, r string) core.Assignment {
 		return core.Assignment{Kind: core.Eligible, Principal: p, Role: r, Permanent: true}
 	}
@@ -175,4 +195,20 @@ func holds(t *testing.T, h *harness, p, r string) bool {
 		t.Fatal(err)
 	}
 	return ok
+}
+
+// alert returns the stored alert of kind and scope, failing when there is none.
+func (h *harness) alert(t *testing.T, kind core.AlertKind, scope string) core.Alert {
+	t.Helper()
+	all, err := h.store.Alerts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range all {
+		if a.ID == core.AlertID(kind, scope) {
+			return a
+		}
+	}
+	t.Fatalf("no %s alert for %q among %d", kind, scope, len(all))
+	return core.Alert{}
 }
