@@ -277,7 +277,7 @@ func detectApprovalsStalled(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, 
 			who = "approvers " + strings.Join(approvers, ", ") + " have not decided"
 		}
 		rows = append(rows, AlertRow{Subject: r.ID, Principal: r.Principal, Role: r.Role,
-			Detail: fmt.Sprintf("%s waiting %s of %s; %s", r.ID, FormatDuration(snap.now.Sub(r.DeadlineAt.Add(-role.Policy.Approval.timeout())).Truncate(time.Minute)), FormatDuration(role.Policy.Approval.timeout()), who)})
+			Detail: fmt.Sprintf("%s waiting since %s, times out at %s; %s", r.ID, a.s.when(r.DeadlineAt.Add(-role.Policy.Approval.timeout())), a.s.when(r.DeadlineAt), who)})
 	}
 	one := ""
 	if len(rows) == 1 {

@@ -79,6 +79,12 @@ func wantTrail(t *testing.T, h *harness, kind core.AlertKind, scope string, acti
 		want[i] = a + " " + id
 	}
 	if got := h.alertTrail(t, kind); !slices.Equal(got, want) {
+		events, _, _ := h.store.Audit(context.Background())
+		for _, e := range events {
+			if strings.HasPrefix(e.Action, "alert_") {
+				t.Logf("%s %s %s", e.Time.Format("15:04:05"), e.Action, e.Reason)
+			}
+		}
 		t.Fatalf("%s transitions = %q, want %q", kind, got, want)
 	}
 }
@@ -88,6 +94,7 @@ func wantTrail(t *testing.T, h *harness, kind core.AlertKind, scope string, acti
 func wantOpen(t *testing.T, h *harness, kind core.AlertKind, scope string, sev core.Severity, subjects ...string) core.Alert {
 	t.Helper()
 	a := h.alert(t, kind, scope)
+	subjects = slices.Sorted(slices.Values(subjects))
 	if a.Status != core.AlertOpen || a.Severity != sev || !slices.Equal(a.Subjects, subjects) {
 		t.Fatalf("%s alert: status %s severity %s subjects %q; want open %s %q\n%+v", kind, a.Status, a.Severity, a.Subjects, sev, subjects, a)
 	}

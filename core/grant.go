@@ -108,4 +108,3 @@ func (s *Service) retryRevoke(ctx context.Context, req *Request, job Job, cause 
 			requestRow(req, fmt.Sprintf("%d failed attempts; last error: %v", job.Attempt, cause)))
 	}
 }
-
