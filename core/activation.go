@@ -107,8 +107,7 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	for i := range out.events {
 		out.events[i].Request = req.Clone()
 	}
-	s.follow(ctx, req, out)
-	return req, nil
+	return s.follow(ctx, req, out), nil
 }
 
 // fixIDs points the jobs and audit events of a new request at its final id.

@@ -27,12 +27,12 @@ func (s *Service) grantOf(req *Request) Grant {
 
 // grant calls every target of an activation that has just opened. If one
 // fails, the activation becomes Failed: its window is closed and every
-// target is revoked, so no partial grant outlives it. It reports whether
-// every target granted.
-func (s *Service) grant(ctx context.Context, req *Request) bool {
+// target is revoked, so no partial grant outlives it. It returns req itself
+// when every target granted, and otherwise the request as it now stands.
+func (s *Service) grant(ctx context.Context, req *Request) *Request {
 	targets := s.targets.For(req.Role)
 	if len(targets) == 0 {
-		return true
+		return req
 	}
 	g := s.grantOf(req)
 	var failure error
@@ -43,9 +43,9 @@ func (s *Service) grant(ctx context.Context, req *Request) bool {
 		}
 	}
 	if failure == nil {
-		return true
+		return req
 	}
-	_, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
+	failed, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
 		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
 			return outcome{}, errNothingToDo
 		}
@@ -58,7 +58,13 @@ func (s *Service) grant(ctx context.Context, req *Request) bool {
 		s.alerts.raise(ctx, AlertGrantCompensation, req.ID, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err),
 			requestRow(req, "a target may hold access elevate does not know of"))
 	}
-	return false
+	if failed == nil || failed.State == StateActive {
+		// Not marked failed (someone ended it first, or the store failed):
+		// still not the Active copy that the grant was asked for.
+		failed = req.Clone()
+		failed.State, failed.Reason = Failed, "grant failed: "+failure.Error()
+	}
+	return failed
 }
 
 // errNothingToDo stops an update whose step finds the work already done.

@@ -160,19 +160,23 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 			}
 			return nil, fmt.Errorf("update %s: %w", id, err)
 		}
-		s.follow(ctx, next, out)
-		return next, nil
+		return s.follow(ctx, next, out), nil
 	}
 	return nil, Errorf(ECONFLICT, "Request %s is changing too quickly; try again.", id)
 }
 
 // follow publishes a committed outcome's events and runs its target calls.
 // Targets are granted before "activated" is announced, so nobody is told a
-// role is active while a target still works on it or has refused it.
-func (s *Service) follow(ctx context.Context, req *Request, out outcome) {
-	granted := !out.grant || s.grant(ctx, req)
+// role is active while a target still works on it or has refused it. It
+// returns the request as it stands after them: Failed when a target
+// refused the grant, so that no caller shows the committed "Active" copy.
+func (s *Service) follow(ctx context.Context, req *Request, out outcome) *Request {
+	final := req
+	if out.grant {
+		final = s.grant(ctx, req)
+	}
 	for _, e := range out.events {
-		if e.Kind == EventActivated && !granted {
+		if e.Kind == EventActivated && final != req {
 			continue // the request is Failed; that event follows from grant
 		}
 		s.events.Publish(ctx, e)
@@ -180,6 +184,7 @@ func (s *Service) follow(ctx context.Context, req *Request, out outcome) {
 	if out.revoke {
 		s.revokeNow(ctx, req)
 	}
+	return final
 }
 
 // event builds an event about req.

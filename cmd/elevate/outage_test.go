@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -178,5 +179,51 @@ func TestStoreOutageIsNotForbidden(t *testing.T) {
 		if !strings.Contains(got, unavailableText) || strings.Contains(strings.ToLower(got), "only holders") {
 			t.Errorf("%s: who while Redis is down answered\n%s\nwant %q", name, got, unavailableText)
 		}
+	}
+}
+
+// refuser is a webhook receiver that refuses every call with status and
+// a body that must never reach chat.
+func refuser(t *testing.T, status int) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "policy denied: token=s3cr3t-internal", status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestFailedGrantIsNotRepliedActive: when the target refuses the grant, the
+// immediate reply to the command on Slack, Discord and the console says the
+// activation failed; it never shows "active until" or a Deactivate button.
+func TestFailedGrantIsNotRepliedActive(t *testing.T) {
+	hook := refuser(t, http.StatusForbidden)
+	t.Setenv("HOOK_SECRET", "hook-secret")
+	e := newChatEnv(t, `    targets:
+      - {type: webhook, url: "`+hook.URL+`", secret: "${HOOK_SECRET}", timeout: 2s}`)
+	for name, say := range map[string]func() string{
+		"slack": func() string { return e.slackCommand(t, "U1", "staging for 30m") },
+		"discord": func() string {
+			return e.discordCommand(t, "i-req", "1001", "request", discordtest.Option{Name: "role", Value: "staging"})
+		},
+		"console": func() string { return e.consoleSay(t, "alice: staging for 30m") },
+	} {
+		got := say()
+		if strings.Contains(got, "active until") || strings.Contains(got, "Deactivate") || !strings.Contains(got, "Failed") {
+			t.Errorf("%s: reply to a request whose grant was refused:\n%s\nwant it Failed, without Deactivate", name, got)
+		}
+	}
+	events, _, err := e.m.Store.Audit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, ev := range events {
+		if ev.Action == "fail" {
+			failed++
+		}
+	}
+	if failed != 3 {
+		t.Errorf("%d requests failed, want 3 (one per platform)", failed)
 	}
 }
