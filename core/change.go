@@ -192,3 +192,14 @@ func (c Change) validateReviews() error {
 	}
 	return nil
 }
+
+// ValidateLease rejects a lease with an empty name or a TTL that is not positive.
+func ValidateLease(name string, ttl time.Duration) error {
+	if name == "" {
+		return Errorf(EINVALID, "A lease has no name.")
+	}
+	if ttl <= 0 {
+		return Errorf(EINVALID, "A lease TTL must be positive, not %v.", ttl)
+	}
+	return nil
+}

@@ -78,6 +78,13 @@ type Config struct {
 	// RetryBackoff is the first wait after a failed command registration
 	// or gateway connection; it doubles up to 5 minutes (default 1 s).
 	RetryBackoff time.Duration
+	// Lease, when set, makes gateway mode hold the gateway session only
+	// while this replica holds the gateway lease (pass the core store), so
+	// that of several replicas exactly one is connected; LeaseTTL is how
+	// long the lease lasts unrenewed (default 15 s), the longest a dead
+	// holder delays the takeover. Without Lease every replica connects.
+	Lease    Leaser
+	LeaseTTL time.Duration
 	// HTTPClient is the base client for REST calls (default: a client with
 	// a 20 s timeout). Its transport is wrapped to honour APIURL.
 	HTTPClient *http.Client
@@ -182,6 +189,9 @@ func New(b *bot.Bot, dedupe Deduper, cfg Config) (*Adapter, error) {
 	if a.cfg.RetryBackoff <= 0 {
 		a.cfg.RetryBackoff = defaultRetryBackoff
 	}
+	if a.cfg.LeaseTTL <= 0 {
+		a.cfg.LeaseTTL = defaultLeaseTTL
+	}
 	s, err := a.newSession()
 	if err != nil {
 		return nil, err
@@ -279,7 +289,11 @@ func (a *Adapter) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.connect(ctx)
+			if a.cfg.Lease != nil {
+				a.holdGateway(ctx)
+			} else {
+				a.connect(ctx)
+			}
 		}()
 	}
 	return nil

@@ -37,6 +37,7 @@ type Main struct {
 	Log      zerolog.Logger
 
 	persistent bool
+	backing    core.Store                  // the store itself, unwrapped: for its capabilities beyond core.Store (leases)
 	ping       func(context.Context) error // reaches the store, for readiness; nil: always reachable
 	chats      []platformChat              // running chat adapters, for readiness
 	closers    []func() error
@@ -64,7 +65,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	if err := m.openStore(ctx); err != nil {
 		return nil, err
 	}
-	m.Store = m.Metrics.Store(m.Store)
+	m.backing, m.Store = m.Store, m.Metrics.Store(m.Store)
 	key, err := m.mfaKey()
 	if err != nil {
 		m.Close()

@@ -76,6 +76,12 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 	cfg.Channels = m.Config.ChannelIDs(core.PlatformDiscord)
 	cfg.Log = m.Log.With().Str("adapter", "discord").Logger()
 	cfg.Clock = m.Clock
+	if cfg.Lease, _ = m.backing.(discord.Leaser); cfg.Lease != nil {
+		var err error
+		if cfg.LeaseTTL, err = envDuration("ELEVATE_DISCORD_LEASE_TTL"); err != nil {
+			return nil, err
+		}
+	}
 	a, err := discord.New(m.Bot, m.Store, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)

@@ -36,6 +36,8 @@ Environment:
   ELEVATE_ENCRYPTION_KEY   base64 of 32 bytes; seals TOTP secrets at rest
   ELEVATE_HTTP_ADDR        serve's listen address (default :8080)
   ELEVATE_REDIS_PREFIX     key prefix (hash tag) in Redis (default elevate)
+  ELEVATE_DISCORD_LEASE_TTL  Discord gateway mode: one replica at a time holds the gateway session under
+                           a lease this long (default 15s), the longest a dead holder delays the takeover
   ELEVATE_JOB_LEASE        how long a replica owns a claimed job before another may run it (default 30s)
   ELEVATE_LOG_LEVEL        debug, info (default), warn, error
 `

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -129,14 +126,8 @@ func TestAbandonedJobRunsAfterTheLease(t *testing.T) {
 // windows end; after a restart every due revoke has run, no window is
 // left or doubled, and pending requests are still pending.
 func TestServeSurvivesSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	t.Setenv("ELEVATE_JOB_LEASE", "1s")
-	bin := filepath.Join(t.TempDir(), "elevate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	elevateBinary(t)
 	rcv := newReceiver(t)
 	cfg := redisConfig(t, rcv.URL, 20)
 	m := mustMain(t, cfg, false)
@@ -154,22 +145,13 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--config", cfg)
-		cmd.Env = append(os.Environ(), "ELEVATE_HTTP_ADDR=127.0.0.1:0")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd
-	}
 	for _, pause := range []time.Duration{700 * time.Millisecond, 900 * time.Millisecond} {
-		p := serve()
+		p := startServe(t, cfg)
 		time.Sleep(pause)
 		_ = p.Process.Signal(syscall.SIGKILL)
 		_ = p.Wait()
 	}
-	last := serve()
-	t.Cleanup(func() { _ = last.Process.Kill(); _ = last.Wait() })
+	startServe(t, cfg)
 	waitRevoked(t, rcv, ids, 10*time.Second)
 	for i, id := range ids {
 		r, err := m.Store.Request(ctx, id)

@@ -33,6 +33,8 @@ type Store struct {
 	head        core.AuditHead
 	seen        map[string]time.Time // Once keys → when they may be seen again
 	seenSweep   int                  // len(seen) at which expired keys are next swept
+	leases      map[string]lease     // held leases by name
+	leaseTokens map[string]int64     // the last fencing token given per lease name
 	rv          reviews
 }
 
@@ -69,6 +71,8 @@ func New(opts ...Option) *Store {
 		jobs:        make(map[string]*job),
 		copies:      make(map[string]map[string]core.MessageCopy),
 		seen:        make(map[string]time.Time),
+		leases:      make(map[string]lease),
+		leaseTokens: make(map[string]int64),
 		rv:          newReviews(),
 		alerts:      make(map[string]*core.Alert),
 	}

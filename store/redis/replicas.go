@@ -32,7 +32,7 @@ func (s *Store) runWrite(ctx context.Context, script *goredis.Script, keys []str
 		return script.Run(ctx, s.client, keys, args...).Result()
 	}
 	res, err := s.evalAndWait(ctx, func(p goredis.Pipeliner) *goredis.Cmd { return script.EvalSha(ctx, p, keys, args...) })
-	if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+	if err != nil && strings.Contains(err.Error(), "NOSCRIPT") {
 		res, err = s.evalAndWait(ctx, func(p goredis.Pipeliner) *goredis.Cmd { return script.Eval(ctx, p, keys, args...) })
 	}
 	return res, err

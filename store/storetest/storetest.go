@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"ConcurrentAudit", testConcurrentAudit},
 		{"MFACompareAndSet", testMFACompareAndSet},
 		{"Once", testOnce},
+		{"Lease", testLease},
 		{"Reviews", testReviews},
 		{"ReviewChangeIsAtomic", testReviewChangeIsAtomic},
 		{"ReviewRemovals", testReviewRemovals},

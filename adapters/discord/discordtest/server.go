@@ -121,10 +121,13 @@ type Server struct {
 	failures []failure
 	notify   chan struct{} // closed and replaced on every call
 
-	gwMu   sync.Mutex
-	gw     *gatewayConn
-	gwSeq  int64
-	idents chan json.RawMessage
+	gwMu    sync.Mutex
+	gw      *gatewayConn
+	gwSeq   int64
+	gwLive  int // identified sessions now connected
+	gwMax   int // the most that were connected at once
+	gwTotal int // sessions ever identified
+	idents  chan json.RawMessage
 }
 
 type failure struct {
@@ -603,7 +606,15 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.gw = g
 	s.gwSeq++
 	seq := s.gwSeq
+	s.gwLive++
+	s.gwTotal++
+	s.gwMax = max(s.gwMax, s.gwLive)
 	s.gwMu.Unlock()
+	defer func() {
+		s.gwMu.Lock()
+		s.gwLive--
+		s.gwMu.Unlock()
+	}()
 	ready := map[string]any{"v": 10, "session_id": "fake-session", "user": map[string]any{"id": "bot-user", "username": "elevate", "bot": true},
 		"guilds": []any{}, "application": map[string]any{"id": "app"}}
 	if g.send(map[string]any{"op": 0, "s": seq, "t": "READY", "d": ready}) != nil {
@@ -631,6 +642,14 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// Sessions reports the identified gateway sessions connected now, the most
+// that were connected at once, and how many ever identified.
+func (s *Server) Sessions() (live, most, total int) {
+	s.gwMu.Lock()
+	defer s.gwMu.Unlock()
+	return s.gwLive, s.gwMax, s.gwTotal
 }
 
 // Identified waits for a gateway client to IDENTIFY and returns its payload.
