@@ -212,6 +212,7 @@ func (a *Adapter) newSession() (*discordgo.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
+	s.LogLevel = sessionLogLevel(a.log.GetLevel())
 	client := &http.Client{Timeout: restTimeout}
 	if a.cfg.HTTPClient != nil {
 		c := *a.cfg.HTTPClient

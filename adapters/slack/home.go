@@ -56,7 +56,9 @@ func (a *Adapter) homeBlocks(ctx context.Context, slackUser string, notice *bot.
 	}
 	st, err := a.svc.StatusOf(ctx, caller)
 	if err != nil {
-		a.logFailure(origin{kind: "home", user: slackUser, principal: caller.Principal}, err)
+		o := a.newOrigin("home", slackUser)
+		o.principal = caller.Principal
+		a.logFailure(o, err)
 		h.text(errorText(err))
 		return h.blocks
 	}

@@ -94,7 +94,7 @@ func (a *Adapter) acceptEvent(ev slackevents.EventsAPIEvent) error {
 	a.pool.goJob("event", func() {
 		ctx, cancel := a.jobContext()
 		defer cancel()
-		if a.once(ctx, "event:"+cb.EventID) {
+		if a.once(ctx, a.newOrigin("event", home.User), "event:"+cb.EventID) {
 			a.publishHome(ctx, home.User, nil)
 		}
 	})
@@ -111,12 +111,13 @@ func (a *Adapter) jobContext() (context.Context, context.CancelFunc) {
 func (a *Adapter) runCommand(sc slackapi.SlashCommand) {
 	ctx, cancel := a.jobContext()
 	defer cancel()
-	if !a.once(ctx, "command:"+sc.TriggerID) {
+	o := a.newOrigin("command", sc.UserID)
+	if !a.once(ctx, o, "command:"+sc.TriggerID) {
 		return
 	}
 	// Slack sends command text with &, < and > HTML-escaped.
 	text := unescape(sc.Text)
-	o := origin{kind: "command", user: sc.UserID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, command: text}
+	o.responseURL, o.triggerID, o.command = sc.ResponseURL, sc.TriggerID, text
 	c, err := a.caller(ctx, sc.UserID)
 	if err != nil {
 		a.deliver(ctx, o, bot.Message{}, err)
@@ -136,11 +137,11 @@ func (a *Adapter) runAction(ic slackapi.InteractionCallback, act slackapi.BlockA
 	if stamp == "" {
 		stamp = ic.TriggerID
 	}
-	if !a.once(ctx, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
+	o := a.newOrigin("action", ic.User.ID)
+	if !a.once(ctx, o, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
 		return
 	}
-	o := origin{kind: "action", user: ic.User.ID, responseURL: ic.ResponseURL, triggerID: ic.TriggerID,
-		home: ic.View.Type == slackapi.VTHomeTab, command: act.Value}
+	o.responseURL, o.triggerID, o.home, o.command = ic.ResponseURL, ic.TriggerID, ic.View.Type == slackapi.VTHomeTab, act.Value
 	if o.home {
 		o.responseURL = ""
 	}
@@ -213,11 +214,12 @@ func (a *Adapter) awaitSubmission(ic slackapi.InteractionCallback, sub bot.Submi
 func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submission, h *handoff) {
 	ctx, cancel := a.jobContext()
 	defer cancel()
-	if !a.once(ctx, "view:"+ic.View.ID+":"+ic.View.Hash) {
+	o := a.newOrigin("submission", ic.User.ID)
+	if !a.once(ctx, o, "view:"+ic.View.ID+":"+ic.View.Hash) {
 		h.hand(nil)
 		return
 	}
-	o := origin{kind: "submission", user: ic.User.ID, requestID: sub.Hidden["request"], role: firstNonEmpty(sub.Values["role"], sub.Hidden["role"])}
+	o.requestID, o.role = sub.Hidden["request"], firstNonEmpty(sub.Values["role"], sub.Hidden["role"])
 	var m bot.Message
 	c, err := a.caller(ctx, ic.User.ID)
 	if err == nil {

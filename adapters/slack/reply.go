@@ -3,10 +3,13 @@ package slack
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
 
+	"github.com/rs/zerolog"
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/elevate-pim/elevate/bot"
@@ -59,8 +62,9 @@ func errorMessage(err error) bot.Message {
 // origin is where a command, click or submission came from, and so where
 // its reply goes.
 type origin struct {
-	kind        string // "command", "action", "submission", "event": for logs
-	user        string // Slack user id
+	kind        string         // "command", "action", "submission", "event": for logs
+	log         zerolog.Logger // a.log with this delivery's id, kind and user: one interaction's lines share delivery_id
+	user        string         // Slack user id
 	principal   string
 	responseURL string // ephemeral replies to the command or clicked message
 	triggerID   string // opens a modal, for 3 s
@@ -68,6 +72,16 @@ type origin struct {
 	command     string // the command text, parsed again only to log its request id and role
 	requestID   string // for logs, when known
 	role        string // for logs, when known
+}
+
+// newOrigin starts the origin of one delivery of kind from Slack user,
+// with a fresh delivery id that every log line about it carries.
+func (a *Adapter) newOrigin(kind, user string) origin {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	return origin{kind: kind, user: user,
+		log: a.log.With().Str("delivery_id", id).Str("kind", kind).Str("slack_user", user).Logger()}
 }
 
 // deliver sends the outcome of a command, click or submission back to the
@@ -78,9 +92,10 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 		a.logFailure(o, err)
 		m = errorMessage(err)
 	}
+	o.log.Debug().Str("principal", o.principal).Str("request_id", m.RequestID).Bool("error", err != nil).Msg("slack reply")
 	if m.Form != nil && o.triggerID != "" {
 		if err := a.openModal(ctx, o.triggerID, m.Form); err != nil {
-			a.log.Warn().Err(err).Str("slack_user", o.user).Str("form", string(m.Form.ID)).Msg("could not open modal; sending a button that opens it")
+			o.log.Warn().Err(err).Str("form", string(m.Form.ID)).Msg("could not open modal; sending a button that opens it")
 		} else {
 			m.Form = nil
 			if !visible(m) && m.File == nil {
@@ -93,14 +108,14 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 		if err := a.sendFile(ctx, o.user, m); err != nil {
 			// The file may hold a secret (an MFA seed): never fall back to a
 			// less private channel.
-			a.log.Error().Err(err).Str("slack_user", o.user).Str("principal", o.principal).Str("file", name).Msg("file upload failed")
+			o.log.Error().Err(err).Str("principal", o.principal).Str("file", name).Msg("file upload failed")
 			m = errorMessage(err)
 		} else {
 			m = bot.Message{Text: "📎 Sent " + name + " to your direct messages with elevate.", Ephemeral: true, Tone: bot.ToneInfo}
 		}
 	}
 	if o.responseURL != "" && !a.slackURL(o.responseURL) {
-		a.log.Warn().Str("slack_user", o.user).Msg("response_url is not a Slack URL; replying by DM")
+		o.log.Warn().Msg("response_url is not a Slack URL; replying by DM")
 		o.responseURL = ""
 	}
 	switch {
@@ -109,13 +124,13 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 		if err == nil {
 			return
 		}
-		a.log.Warn().Err(err).Str("slack_user", o.user).Msg("response_url failed; replying by DM")
+		o.log.Warn().Err(err).Msg("response_url failed; replying by DM")
 	case o.home:
 		a.publishHome(ctx, o.user, &m)
 		return
 	}
 	if err := a.postDM(ctx, o.user, m); err != nil {
-		a.log.Error().Err(err).Str("slack_user", o.user).Str("principal", o.principal).Msg("reply lost: could not DM the user")
+		o.log.Error().Err(err).Str("principal", o.principal).Msg("reply lost: could not DM the user")
 	}
 }
 
@@ -149,12 +164,12 @@ func (a *Adapter) slackURL(raw string) bool {
 // debug. Command text is not logged: it may hold an MFA code.
 func (a *Adapter) logFailure(o origin, err error) {
 	code := core.ErrorCode(err)
-	ev := a.log.Debug()
+	ev := o.log.Debug()
 	switch code {
 	case core.EINTERNAL:
-		ev = a.log.Error()
+		ev = o.log.Error()
 	case core.EUNAVAILABLE:
-		ev = a.log.Warn()
+		ev = o.log.Warn()
 	}
 	if !ev.Enabled() {
 		return
@@ -165,7 +180,7 @@ func (a *Adapter) logFailure(o origin, err error) {
 			reqID, role = firstNonEmpty(reqID, cmd.RequestID), firstNonEmpty(role, cmd.Role)
 		}
 	}
-	ev.Err(err).Str("code", code).Str("kind", o.kind).Str("slack_user", o.user).Str("principal", o.principal).
+	ev.Err(err).Str("code", code).Str("principal", o.principal).
 		Str("request_id", reqID).Str("role", role).Msg("command failed")
 }
 

@@ -304,16 +304,18 @@ func (a *Adapter) caller(ctx context.Context, slackUser string) (core.Caller, er
 // once reports whether the delivery named key is new. When the deduper
 // fails the delivery is worked on: every effect is idempotent in core, so
 // a rare duplicate is safer than a lost click.
-func (a *Adapter) once(ctx context.Context, key string) bool {
+func (a *Adapter) once(ctx context.Context, o origin, key string) bool {
 	fresh, err := a.dedupe.Once(ctx, "slack:"+key, DedupeTTL)
 	if err != nil {
-		a.log.Warn().Err(err).Str("dedupe_key", key).Msg("de-duplication unavailable; handling the delivery anyway")
+		o.log.Warn().Err(err).Msg("de-duplication unavailable; handling the delivery anyway")
 		return true
 	}
 	if !fresh {
-		a.log.Debug().Str("dedupe_key", key).Msg("duplicate delivery ignored")
+		o.log.Debug().Msg("duplicate delivery ignored")
+		return false
 	}
-	return fresh
+	o.log.Debug().Msg("slack delivery")
+	return true
 }
 
 // localDeduper is an in-process Deduper for adapters built without a store.

@@ -58,6 +58,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	if err != nil {
 		return nil, err
 	}
+	routeLibraryLogs(log)
 	m := &Main{Config: cfg, Clock: opt.Clock, Log: log, Metrics: metrics.New()}
 	if m.Clock == nil {
 		m.Clock = core.SystemClock{}
@@ -207,6 +208,7 @@ func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (cor
 		return nil, nil, err
 	}
 	m := &Main{Config: cfg, Clock: core.SystemClock{}, Log: newLogger(stderr)}
+	routeLibraryLogs(m.Log)
 	if err := m.openStore(ctx); err != nil {
 		return nil, nil, err
 	}

@@ -153,6 +153,5 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 	if err := a.Start(ctx); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
-	m.Log.Info().Bool("socket_mode", cfg.AppToken != "").Msg("slack adapter started")
 	return a, nil
 }

@@ -14,7 +14,10 @@ import (
 // run runs the CLI with args and stdin, returning the exit code, stdout and stderr.
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	// stderr is locked: go-redis's goroutines log through the process-wide
+	// hook, which points at the newest logger, even after their client closed.
+	var out bytes.Buffer
+	var errb lockedBuffer
 	code := Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
