@@ -244,12 +244,12 @@ func scheduleEnd(req *Request, ch *Change) {
 
 // openRequestFor returns the caller's open request for role, if any.
 func (s *Service) openRequestFor(ctx context.Context, principal, role string) *Request {
-	open, err := s.store.OpenRequests(ctx)
+	open, err := s.store.OpenRequestsOf(ctx, principal)
 	if err != nil {
 		return nil
 	}
 	for _, r := range open {
-		if r.Principal == principal && r.Role == role {
+		if r.Role == role {
 			return r
 		}
 	}

@@ -169,13 +169,13 @@ func (s *Service) assignment(ctx context.Context, kind AssignmentKind, principal
 // endAssignment removes an assignment whose end has come, unless it was
 // changed since or it is the last admin's, which is kept with a High alert.
 func (s *Service) endAssignment(ctx context.Context, j Job) error {
-	all, _, err := s.store.Assignments(ctx)
+	all, _, err := s.store.AssignmentsByKey(ctx, j.Ref)
 	if err != nil {
 		return err
 	}
 	now := s.clock.Now()
 	for _, a := range all {
-		if a.Key() != j.Ref || a.Permanent || a.End.IsZero() || a.End.After(now) {
+		if a.Permanent || a.End.IsZero() || a.End.After(now) {
 			continue
 		}
 		var ch Change
@@ -212,6 +212,17 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 	return nil
 }
 
+// seedBatch is how many assignments one seeding Change writes: small
+// enough that the store's atomic apply (one Redis script, which chains an
+// audit event per assignment) holds Redis for a few milliseconds at most.
+const seedBatch = 64
+
+// seedAttempts bounds how often a batch is re-read after a concurrent
+// change to holders moved the holders revision under it; the last attempt
+// writes unguarded, so that seeding finishes even while windows churn (at
+// worst a replica racing it writes the same value and audits it twice).
+const seedAttempts = 8
+
 // SeedAssignments writes the config file's assignments into the store at
 // start-up, replacing stored ones with the same key, and schedules their
 // ends; see SeedFromConfig.
@@ -225,16 +236,13 @@ func (s *Service) SeedAssignments(ctx context.Context, as []Assignment) error {
 // caller warns, naming the line to delete). Removals whose assignment the
 // file no longer declares are forgotten, so that adding the line again
 // later is a deliberate new grant.
+//
+// It goes in small batches, each read and written by key only, so it never
+// holds the store long; each batch is guarded by the holders revision it
+// read, so replicas seeding the same file at once write (and audit) each
+// assignment once: the loser of a race re-reads and finds nothing to do.
+// Seeding again what is already stored writes nothing.
 func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]ReviewRemoval, error) {
-	now := s.clock.Now()
-	all, _, err := s.store.Assignments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	existing := map[string]Assignment{}
-	for _, a := range all {
-		existing[a.Key()] = a
-	}
 	removals, err := s.store.ReviewRemovals(ctx)
 	if err != nil {
 		return nil, err
@@ -244,14 +252,71 @@ func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]Review
 		removed[r.Key] = r
 	}
 	declared := map[string]bool{}
-	var ch Change
 	var skipped []ReviewRemoval
+	seed := make([]Assignment, 0, len(as))
 	for _, a := range as {
 		declared[a.Key()] = true
 		if r, ok := removed[a.Key()]; ok {
 			skipped = append(skipped, r)
-			continue
+		} else {
+			seed = append(seed, a)
 		}
+	}
+	for len(seed) > 0 {
+		n := min(len(seed), seedBatch)
+		if err := s.seedBatch(ctx, seed[:n]); err != nil {
+			return nil, fmt.Errorf("seed assignments: %w", err)
+		}
+		seed = seed[n:]
+	}
+	var forget Change
+	for _, r := range removals {
+		if !declared[r.Key] {
+			forget.DeleteRemovals = append(forget.DeleteRemovals, r.Key)
+		}
+	}
+	if len(forget.DeleteRemovals) == 0 {
+		return skipped, nil
+	}
+	return skipped, s.store.Apply(ctx, forget)
+}
+
+// seedBatch writes the assignments of batch that differ from the stored ones.
+func (s *Service) seedBatch(ctx context.Context, batch []Assignment) error {
+	keys := make([]string, len(batch))
+	for i, a := range batch {
+		keys[i] = a.Key()
+	}
+	var err error
+	for attempt := range seedAttempts {
+		var stored []Assignment
+		var rev int64
+		if stored, rev, err = s.store.AssignmentsByKey(ctx, keys...); err != nil {
+			return err
+		}
+		ch := seedChange(batch, stored, s.clock.Now())
+		if len(ch.PutAssignments) == 0 {
+			return nil
+		}
+		if attempt < seedAttempts-1 {
+			ch.HoldersRev = &rev
+		}
+		if err = s.store.Apply(ctx, ch); ErrorCode(err) != ECONFLICT {
+			return err
+		}
+	}
+	return err
+}
+
+// seedChange returns the Change that writes the assignments of batch that
+// are not stored as they are, scheduling their ends and auditing each.
+func seedChange(batch, stored []Assignment, now time.Time) Change {
+	existing := make(map[string]Assignment, len(stored))
+	for _, a := range stored {
+		existing[a.Key()] = a
+	}
+	var ch Change
+	for _, a := range batch {
 		a.Source = "config"
 		if old, ok := existing[a.Key()]; ok && old.Source == "config" && old.Start.Equal(a.Start) && old.End.Equal(a.End) && old.Permanent == a.Permanent {
 			continue
@@ -262,15 +327,7 @@ func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]Review
 		}
 		ch.Audit = append(ch.Audit, assignmentAudit(a, "assign_from_config", Caller{Principal: "config", Source: "config"}, now))
 	}
-	for _, r := range removals {
-		if !declared[r.Key] {
-			ch.DeleteRemovals = append(ch.DeleteRemovals, r.Key)
-		}
-	}
-	if len(ch.PutAssignments)+len(ch.DeleteRemovals) == 0 {
-		return skipped, nil
-	}
-	return skipped, s.store.Apply(ctx, ch)
+	return ch
 }
 
 func assignmentJobKind(k AssignmentKind) JobKind {

@@ -33,21 +33,27 @@ func (s *Service) checkEligible(ctx context.Context, principal, role string, t t
 	return nil
 }
 
-// EligibleRoles returns the roles principal may activate now, sorted.
+// EligibleRoles returns the roles principal may activate now, sorted. It
+// reads only principal's own assignments.
 func (s *Service) EligibleRoles(ctx context.Context, principal string) ([]string, error) {
-	all, _, err := s.store.Assignments(ctx)
+	own, err := s.store.AssignmentsByPrincipal(ctx, principal)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
+	return s.eligibleRoles(own, s.clock.Now()), nil
+}
+
+// eligibleRoles returns the configured roles that the eligible assignments
+// among own let their principal activate at now, sorted.
+func (s *Service) eligibleRoles(own []Assignment, now time.Time) []string {
 	var out []string
-	for _, a := range all {
-		if a.Kind == Eligible && a.Principal == principal && a.In(now) {
+	for _, a := range own {
+		if a.Kind == Eligible && a.In(now) {
 			if _, ok := s.dir.Roles[a.Role]; ok {
 				out = append(out, a.Role)
 			}
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }

@@ -14,16 +14,17 @@ type Holder struct {
 	Until     time.Time // zero when permanent
 }
 
-// holders returns who holds role now, and the holders revision read with it.
-func (s *Service) holders(ctx context.Context, role string) ([]Holder, int64, error) {
-	all, rev, err := s.store.Assignments(ctx)
+// holders returns who holds role now, the role's assignments, and the
+// holders revision read with them. It reads only role's keys.
+func (s *Service) holders(ctx context.Context, role string) ([]Holder, []Assignment, int64, error) {
+	as, rev, err := s.store.AssignmentsByRole(ctx, role)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	now := s.clock.Now()
 	var out []Holder
-	for _, a := range all {
-		if a.Kind == Active && a.Role == role && a.In(now) {
+	for _, a := range as {
+		if a.Kind == Active && a.In(now) {
 			h := Holder{Principal: a.Principal, Via: "assignment"}
 			if !a.Permanent {
 				h.Until = a.End
@@ -33,13 +34,13 @@ func (s *Service) holders(ctx context.Context, role string) ([]Holder, int64, er
 	}
 	windows, err := s.store.Windows(ctx, role)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	for _, w := range windows {
 		out = append(out, Holder{Principal: w.Principal, Via: "activation", RequestID: w.RequestID, Until: w.End})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Principal < out[j].Principal })
-	return out, rev, nil
+	return out, as, rev, nil
 }
 
 // holds reports whether principal holds role now, by a direct assignment
@@ -94,7 +95,7 @@ func (s *Service) guardLastAdmin(ctx context.Context, role string, ch *Change, p
 	if role != s.dir.AdminRole {
 		return nil
 	}
-	hs, rev, err := s.holders(ctx, role)
+	hs, _, rev, err := s.holders(ctx, role)
 	if err != nil {
 		return err
 	}

@@ -189,7 +189,7 @@ func TestPolicyInputChecks(t *testing.T) {
 			}
 		})
 	}
-	open, _ := h.store.OpenRequests(context.Background())
+	open, _ := h.store.OpenRequestsOf(context.Background(), "alice")
 	if len(open) != 0 {
 		t.Fatalf("bad input left %d requests", len(open))
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"slices"
-	"sort"
 )
 
 // Access is who can use a role: who holds it now and who may activate it.
@@ -22,18 +21,14 @@ func (s *Service) WhoHas(ctx context.Context, c Caller, role string) (*Access, e
 	if _, err := s.dir.Role(role); err != nil {
 		return nil, err
 	}
-	hs, _, err := s.holders(ctx, role)
-	if err != nil {
-		return nil, err
-	}
-	all, _, err := s.store.Assignments(ctx)
+	hs, as, _, err := s.holders(ctx, role)
 	if err != nil {
 		return nil, err
 	}
 	acc := &Access{Role: role, Holders: hs}
 	now := s.clock.Now()
-	for _, a := range all {
-		if a.Kind == Eligible && a.Role == role && (a.Permanent || a.End.IsZero() || a.End.After(now)) {
+	for _, a := range as {
+		if a.Kind == Eligible && (a.Permanent || a.End.IsZero() || a.End.After(now)) {
 			acc.Eligible = append(acc.Eligible, a)
 		}
 	}
@@ -50,38 +45,70 @@ type Status struct {
 	ToApprove []*Request // others' requests they may decide on
 }
 
-// StatusOf returns the caller's status.
+// StatusOf returns the caller's status. It reads only the caller's own
+// assignments and requests, and the requests awaiting approval in the roles
+// the caller may approve.
 func (s *Service) StatusOf(ctx context.Context, c Caller) (*Status, error) {
-	st := &Status{}
-	var err error
-	if st.Eligible, err = s.EligibleRoles(ctx, c.Principal); err != nil {
-		return nil, err
-	}
-	all, _, err := s.store.Assignments(ctx)
+	own, err := s.store.AssignmentsByPrincipal(ctx, c.Principal)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
-	for _, a := range all {
-		if a.Kind == Active && a.Principal == c.Principal && a.In(now) {
+	st := &Status{Eligible: s.eligibleRoles(own, now)}
+	for _, a := range own {
+		if a.Kind == Active && a.In(now) {
 			st.Standing = append(st.Standing, Holder{Principal: a.Principal, Via: "assignment:" + a.Role, Until: a.End})
 		}
 	}
-	open, err := s.store.OpenRequests(ctx)
+	open, err := s.store.OpenRequestsOf(ctx, c.Principal)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range open {
-		switch {
-		case r.Principal == c.Principal && r.State == StateActive:
+		if r.State == StateActive {
 			st.Active = append(st.Active, r)
-		case r.Principal == c.Principal:
+		} else {
 			st.Pending = append(st.Pending, r)
-		case r.State == PendingApproval && s.mayDecide(r, c.Principal):
+		}
+	}
+	awaiting, err := s.store.AwaitingApproval(ctx, s.approvableRoles(c.Principal)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range awaiting {
+		if s.mayDecide(r, c.Principal) {
 			st.ToApprove = append(st.ToApprove, r)
 		}
 	}
 	return st, nil
+}
+
+// approvableRoles returns the roles whose requests principal may be asked to
+// decide: those naming them (directly, through a configured group or as an
+// escalation approver) and those whose approver groups live on a chat
+// platform, whose members are only known when asked.
+func (s *Service) approvableRoles(principal string) []string {
+	var out []string
+	for name, role := range s.dir.Roles {
+		if !role.Policy.Approval.Required {
+			continue
+		}
+		if slices.Contains(s.dir.Approvers(role, true, ""), principal) || s.hasPlatformApprovers(role) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// hasPlatformApprovers reports whether any approver group of role is kept on a chat platform.
+func (s *Service) hasPlatformApprovers(role *Role) bool {
+	a := role.Policy.Approval
+	for _, name := range append(slices.Clip(a.ApproverGroups), a.Escalation.ApproverGroups...) {
+		if g, ok := s.dir.Groups[name]; ok && len(g.Platform) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mayDecide reports whether principal may approve or deny r now.
@@ -112,13 +139,12 @@ func (s *Service) Request(ctx context.Context, c Caller, id string) (*Request, e
 // FindOpen returns the caller's open request for role (the newest, if
 // several), so commands can name a role instead of a request id.
 func (s *Service) FindOpen(ctx context.Context, c Caller, role string) (*Request, error) {
-	open, err := s.store.OpenRequests(ctx)
+	open, err := s.store.OpenRequestsOf(ctx, c.Principal)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(open, func(i, j int) bool { return open[i].CreatedAt.After(open[j].CreatedAt) })
-	for _, r := range open {
-		if r.Principal == c.Principal && r.Role == role {
+	for _, r := range slices.Backward(open) { // newest first
+		if r.Role == role {
 			return r, nil
 		}
 	}

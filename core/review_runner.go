@@ -215,20 +215,19 @@ func (r *Reviews) create(ctx context.Context, rv *Review, c Caller, also []Job) 
 // collect builds the items of rv: the matching assignments in force now,
 // with the decision helper's data and the first stage's reviewers.
 func (r *Reviews) collect(ctx context.Context, rv *Review, now time.Time) ([]*ReviewItem, error) {
-	all, _, err := r.s.store.Assignments(ctx)
-	if err != nil {
-		return nil, err
-	}
 	p := rv.Plan
-	byRole := map[string][]Assignment{}
-	for _, a := range all {
-		if slices.Contains(p.Roles, a.Role) && slices.Contains(p.Kinds, a.Kind) && a.In(now) && (!p.PermanentOnly || a.Permanent) {
-			byRole[a.Role] = append(byRole[a.Role], a)
-		}
-	}
 	var items []*ReviewItem
 	for _, role := range p.Roles {
-		as := byRole[role]
+		all, _, err := r.s.store.AssignmentsByRole(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		var as []Assignment
+		for _, a := range all {
+			if slices.Contains(p.Kinds, a.Kind) && a.In(now) && (!p.PermanentOnly || a.Permanent) {
+				as = append(as, a)
+			}
+		}
 		names := make([]string, len(as))
 		for i, a := range as {
 			names[i] = a.Principal

@@ -16,8 +16,12 @@ type Store interface {
 
 	// Request returns the request with the given id.
 	Request(ctx context.Context, id string) (*Request, error)
-	// OpenRequests returns every request whose state is not final.
-	OpenRequests(ctx context.Context) ([]*Request, error)
+	// OpenRequestsOf returns principal's requests whose state is not final,
+	// oldest first (by CreatedAt, then ID). It reads only principal's index.
+	OpenRequestsOf(ctx context.Context, principal string) ([]*Request, error)
+	// AwaitingApproval returns the requests of the given roles that are in
+	// state PendingApproval, oldest first. It reads only those roles' indexes.
+	AwaitingApproval(ctx context.Context, roles ...string) ([]*Request, error)
 
 	// Window returns the principal's live window for role. A window whose
 	// TTL has run out is gone: ENOTFOUND.
@@ -25,9 +29,17 @@ type Store interface {
 	// Windows returns every live window of role.
 	Windows(ctx context.Context, role string) ([]Window, error)
 
-	// Assignments returns every stored assignment and the holders revision,
-	// a counter that every change to assignments or windows increments.
-	Assignments(ctx context.Context) ([]Assignment, int64, error)
+	// AssignmentsByPrincipal returns principal's assignments, sorted by key.
+	// It reads only principal's index, never every assignment.
+	AssignmentsByPrincipal(ctx context.Context, principal string) ([]Assignment, error)
+	// AssignmentsByRole returns the assignments of role, sorted by key, and
+	// the holders revision read with them: a counter that every change to
+	// assignments or windows increments. It reads only role's index.
+	AssignmentsByRole(ctx context.Context, role string) ([]Assignment, int64, error)
+	// AssignmentsByKey returns the stored assignments among keys (see
+	// Assignment.Key), in the order of keys, skipping missing ones, and the
+	// holders revision read with them.
+	AssignmentsByKey(ctx context.Context, keys ...string) ([]Assignment, int64, error)
 
 	// AssignmentsOf returns principal's eligible and active assignments for
 	// role (at most one of each, eligible first): the hot path of

@@ -209,18 +209,18 @@ func (s *flakyStore) slow() error {
 	return nil
 }
 
-func (s *flakyStore) OpenRequests(ctx context.Context) ([]*core.Request, error) {
+func (s *flakyStore) OpenRequestsOf(ctx context.Context, principal string) ([]*core.Request, error) {
 	if err := s.slow(); err != nil {
 		return nil, err
 	}
-	return s.Store.OpenRequests(ctx)
+	return s.Store.OpenRequestsOf(ctx, principal)
 }
 
-func (s *flakyStore) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
+func (s *flakyStore) AssignmentsByPrincipal(ctx context.Context, principal string) ([]core.Assignment, error) {
 	if err := s.slow(); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	return s.Store.Assignments(ctx)
+	return s.Store.AssignmentsByPrincipal(ctx, principal)
 }
 
 func TestAFormNeededAfterADeferralOpensFromAButton(t *testing.T) {

@@ -38,8 +38,12 @@ func pending2(t testing.TB, e *env) (string, slacktest.Message) {
 
 // state is what a payload could change: audited actions and open requests.
 func (e *env) state() (int, int) {
-	open, _ := e.store.OpenRequests(context.Background())
-	return e.auditCount(""), len(open)
+	open := 0
+	for id := range directory().Principals {
+		rs, _ := e.store.OpenRequestsOf(context.Background(), id)
+		open += len(rs)
+	}
+	return e.auditCount(""), open
 }
 
 // wellFormedInteraction reports whether body is an interaction the adapter

@@ -461,12 +461,12 @@ func (e *env) waitOpened(trigger string) json.RawMessage {
 // request returns the only request of principal for role.
 func (e *env) request(principal, role string) *core.Request {
 	e.t.Helper()
-	open, err := e.store.OpenRequests(context.Background())
+	open, err := e.store.OpenRequestsOf(context.Background(), principal)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	for _, r := range open {
-		if r.Principal == principal && r.Role == role {
+		if r.Role == role {
 			return r
 		}
 	}

@@ -91,9 +91,14 @@ func (s *Store) write(c core.Change, now time.Time) {
 		r.Version = w.Expect + 1
 		s.requests[r.ID] = r
 		if r.State.Final() {
-			delete(s.open, r.ID)
+			s.openOf.remove(r.Principal, r.ID)
 		} else {
-			s.open[r.ID] = struct{}{}
+			s.openOf.add(r.Principal, r.ID)
+		}
+		if r.State == core.PendingApproval {
+			s.awaiting.add(r.Role, r.ID)
+		} else {
+			s.awaiting.remove(r.Role, r.ID)
 		}
 	}
 	for _, w := range c.Slots {
@@ -120,10 +125,17 @@ func (s *Store) write(c core.Change, now time.Time) {
 		byPrincipal[w.Window.Principal] = window{Window: w.Window, expires: now.Add(w.TTL)}
 	}
 	for _, k := range c.DeleteAssignments {
-		delete(s.assignments, k)
+		if a, ok := s.assignments[k]; ok {
+			delete(s.assignments, k)
+			s.asgOf.remove(a.Principal, k)
+			s.asgFor.remove(a.Role, k)
+		}
 	}
 	for _, a := range c.PutAssignments {
-		s.assignments[a.Key()] = a
+		k := a.Key()
+		s.assignments[k] = a
+		s.asgOf.add(a.Principal, k)
+		s.asgFor.add(a.Role, k)
 	}
 	if len(c.OpenWindows)+len(c.CloseWindows)+len(c.PutAssignments)+len(c.DeleteAssignments) > 0 {
 		s.holdersRev++

@@ -20,10 +20,13 @@ type Store struct {
 	// a Change is checked and written while no reader can look.
 	mu          sync.Mutex
 	requests    map[string]*core.Request
-	open        map[string]struct{}          // ids of requests whose state is not final
+	openOf      index                        // principal → ids of their requests whose state is not final
+	awaiting    index                        // role → ids of its requests pending approval
 	slots       map[slotKey]string           // (principal, role) → request id holding the slot
 	windows     map[string]map[string]window // role → principal → window
 	assignments map[string]core.Assignment   // by Assignment.Key
+	asgOf       index                        // principal → assignment keys
+	asgFor      index                        // role → assignment keys
 	holdersRev  int64
 	mfa         map[string]*core.MFARecord             // by principal
 	jobs        map[string]*job                        // by Job.ID
@@ -63,10 +66,13 @@ func New(opts ...Option) *Store {
 	s := &Store{
 		clock:       core.SystemClock{},
 		requests:    make(map[string]*core.Request),
-		open:        make(map[string]struct{}),
+		openOf:      make(index),
+		awaiting:    make(index),
 		slots:       make(map[slotKey]string),
 		windows:     make(map[string]map[string]window),
 		assignments: make(map[string]core.Assignment),
+		asgOf:       make(index),
+		asgFor:      make(index),
 		mfa:         make(map[string]*core.MFARecord),
 		jobs:        make(map[string]*job),
 		copies:      make(map[string]map[string]core.MessageCopy),
@@ -96,17 +102,35 @@ func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
 	return r.Clone(), nil
 }
 
-// OpenRequests returns copies of every request whose state is not final,
-// oldest first (by CreatedAt, then ID).
-func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
+// OpenRequestsOf returns copies of principal's requests whose state is not
+// final, oldest first (by CreatedAt, then ID).
+func (s *Store) OpenRequestsOf(ctx context.Context, principal string) ([]*core.Request, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*core.Request, 0, len(s.open))
-	for id := range s.open {
-		out = append(out, s.requests[id].Clone())
+	return s.requestsOf(s.openOf, principal), nil
+}
+
+// AwaitingApproval returns copies of the requests of roles pending
+// approval, oldest first.
+func (s *Store) AwaitingApproval(ctx context.Context, roles ...string) ([]*core.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requestsOf(s.awaiting, roles...), nil
+}
+
+// requestsOf returns copies of the requests idx lists under names, oldest first.
+func (s *Store) requestsOf(idx index, names ...string) []*core.Request {
+	out := []*core.Request{}
+	for _, n := range names {
+		for id := range idx[n] {
+			out = append(out, s.requests[id].Clone())
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
@@ -114,7 +138,7 @@ func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	return out
 }
 
 // Window returns the principal's live window for role, or ENOTFOUND when
@@ -165,18 +189,47 @@ func (s *Store) purgeWindows(role string, now time.Time) {
 	}
 }
 
-// Assignments returns every assignment, sorted by key, and the holders revision.
-func (s *Store) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
+// AssignmentsByPrincipal returns principal's assignments, sorted by key.
+func (s *Store) AssignmentsByPrincipal(ctx context.Context, principal string) ([]core.Assignment, error) {
+	as, _, err := s.assignmentsIn(ctx, s.asgOf, principal)
+	return as, err
+}
+
+// AssignmentsByRole returns role's assignments, sorted by key, and the holders revision.
+func (s *Store) AssignmentsByRole(ctx context.Context, role string) ([]core.Assignment, int64, error) {
+	return s.assignmentsIn(ctx, s.asgFor, role)
+}
+
+// assignmentsIn returns the assignments idx lists under name, sorted by
+// key, and the holders revision.
+func (s *Store) assignmentsIn(ctx context.Context, idx index, name string) ([]core.Assignment, int64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]core.Assignment, 0, len(s.assignments))
-	for _, a := range s.assignments {
-		out = append(out, a)
+	out := make([]core.Assignment, 0, len(idx[name]))
+	for k := range idx[name] {
+		out = append(out, s.assignments[k])
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out, s.holdersRev, nil
+}
+
+// AssignmentsByKey returns the stored assignments among keys, in the order
+// of keys, and the holders revision.
+func (s *Store) AssignmentsByKey(ctx context.Context, keys ...string) ([]core.Assignment, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []core.Assignment{}
+	for _, k := range keys {
+		if a, ok := s.assignments[k]; ok {
+			out = append(out, a)
+		}
+	}
 	return out, s.holdersRev, nil
 }
 
@@ -210,4 +263,24 @@ func cloneMFA(r *core.MFARecord) *core.MFARecord {
 	c := *r
 	c.Sealed = append([]byte(nil), r.Sealed...)
 	return &c
+}
+
+// index lists, under a name (a principal or a role), the ids of the things
+// that belong to it, so that reads about one name never visit the others.
+type index map[string]map[string]struct{}
+
+func (x index) add(name, id string) {
+	ids := x[name]
+	if ids == nil {
+		ids = make(map[string]struct{})
+		x[name] = ids
+	}
+	ids[id] = struct{}{}
+}
+
+func (x index) remove(name, id string) {
+	delete(x[name], id)
+	if len(x[name]) == 0 {
+		delete(x, name)
+	}
 }

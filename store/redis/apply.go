@@ -65,7 +65,7 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
 func (s *Store) fixedKeys() []string {
 	k := s.keys
-	return []string{k.open(), k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied(newApplyID())}
+	return []string{k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied(newApplyID())}
 }
 
 // newApplyID names one Change, so that a re-sent script applies it once.
@@ -90,7 +90,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, len(c.Complete),
+		rev, len(c.Complete), s.keys.tag,
 	}
 
 	for _, w := range c.Requests {
@@ -116,11 +116,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode request %s: %w", r.ID, err)
 		}
-		open := 0
-		if !r.State.Final() {
-			open = 1
-		}
-		args = append(args, r.ID, w.Expect, b, open)
+		args = append(args, r.ID, w.Expect, b, flag(!r.State.Final()), flag(r.State == core.PendingApproval), r.Principal, r.Role)
 	}
 	for _, w := range c.Slots {
 		args = append(args, w.Expect, w.Set)
@@ -139,7 +135,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode assignment %s: %w", a.Key(), err)
 		}
-		args = append(args, a.Key(), b)
+		args = append(args, a.Key(), b, a.Principal, a.Role)
 	}
 	if m := c.MFA; m != nil {
 		r := *m.Record
@@ -191,6 +187,14 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		args = append(args, a.ID, w.Expect, b)
 	}
 	return keys, args, nil
+}
+
+// flag is a boolean as the script reads it.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // ttlMillis is d in whole milliseconds, the precision of PX, rounded up so

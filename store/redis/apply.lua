@@ -7,20 +7,29 @@
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 --
--- KEYS: 1 open set, 2 holders revision, 3 assignments hash, 4 jobs zset,
---   5 job data hash, 6 audit stream, 7 audit head, 8 this Change's
+-- Indexes are kept here too, by the same atomic write: per principal the
+-- ids of their open requests (openof:P) and the keys of their assignments
+-- (asgof:P), per role the ids of its requests pending approval
+-- (awaiting:R) and the keys of its assignments (asgfor:R). Their names are
+-- built from the store's key tag (ARGV[13]), so they share every other
+-- key's hash tag and Cluster slot.
+--
+-- KEYS: 1 holders revision, 2 assignments hash, 3 jobs zset,
+--   4 job data hash, 5 audit stream, 6 audit head, 7 this Change's
 --   applied marker, then
 --   per request its key; per slot its key; per closed window its key and its
 --   role's index; per opened window the same; the MFA record's key if any.
 -- ARGV: 1-10 the counts of requests, slots, closed windows, opened windows,
 --   deleted assignments, put assignments, MFA writes (0 or 1), unscheduled
 --   jobs, scheduled jobs and audit events; 11 the expected holders revision
---   ('' for none); 12 unused; then
---   per request: id, expected version, JSON, 1 if open else 0;
+--   ('' for none); 12 the count of completed jobs; 13 the key tag
+--   ("{prefix}:"); then
+--   per request: id, expected version, JSON, 1 if open else 0,
+--     1 if pending approval else 0, principal, role;
 --   per slot: expected holder, new holder ('' = free);
 --   per closed window: principal;
 --   per opened window: principal, JSON, TTL in ms;
---   per deleted assignment: key;   per put assignment: key, JSON;
+--   per deleted assignment: key;   per put assignment: key, JSON, principal, role;
 --   the MFA write: expected version, JSON;
 --   per unscheduled job: id;   per scheduled job: id, score ms (its due
 --   time, or its lease end when scheduled claimed), JSON;
@@ -38,22 +47,23 @@ local nDelA, nPutA, nMFA = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7
 local nUnsched, nSched, nAudit = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local revExpect = ARGV[11]
 local nDone = tonumber(ARGV[12])
+local tag = ARGV[13]
 
-if redis.call('EXISTS', KEYS[8]) == 1 then return {'ok'} end
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'ok'} end
 
-local kReq = 9
+local kReq = 8
 local kSlot = kReq + nReq
 local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
 local kMFA = kOpen + 2 * nOpen
 
-local aReq = 13
-local aSlot = aReq + 4 * nReq
+local aReq = 14
+local aSlot = aReq + 7 * nReq
 local aClose = aSlot + 2 * nSlot
 local aOpen = aClose + nClose
 local aDelA = aOpen + 3 * nOpen
 local aPutA = aDelA + nDelA
-local aMFA = aPutA + 2 * nPutA
+local aMFA = aPutA + 4 * nPutA
 local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
@@ -77,14 +87,14 @@ local function list(t) if type(t) == 'table' then return t end return {} end
 -- Checks, in the memory store's order.
 for i = 0, nReq - 1 do
   local have = version(redis.call('GET', KEYS[kReq + i]))
-  if have ~= tonumber(ARGV[aReq + 4 * i + 1]) then return {'request', i, have} end
+  if have ~= tonumber(ARGV[aReq + 7 * i + 1]) then return {'request', i, have} end
 end
 for i = 0, nSlot - 1 do
   local have = redis.call('GET', KEYS[kSlot + i]) or ''
   if have ~= ARGV[aSlot + 2 * i] then return {'slot', i, have} end
 end
 if revExpect ~= '' then
-  local have = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local have = tonumber(redis.call('GET', KEYS[1]) or '0')
   if have ~= tonumber(revExpect) then return {'holders', 0, have} end
 end
 for i = 0, nAlert - 1 do
@@ -99,8 +109,8 @@ end
 -- from the due time its data keeps.
 for i = 0, nDone - 1 do
   local id, lease = ARGV[aDone + 2 * i], tonumber(ARGV[aDone + 2 * i + 1])
-  local score = redis.call('ZSCORE', KEYS[4], id)
-  local raw = redis.call('HGET', KEYS[5], id)
+  local score = redis.call('ZSCORE', KEYS[3], id)
+  local raw = redis.call('HGET', KEYS[4], id)
   if not score or not raw or tonumber(score) ~= lease or tonumber(cjson.decode(raw).m) == lease then
     return {'job', i, 0}
   end
@@ -115,14 +125,15 @@ for i, it in ipairs(list(rv.items)) do
 end
 
 -- Writes.
+-- member puts id in (on) or out of the set named key.
+local function member(on, key, id)
+  if on then redis.call('SADD', key, id) else redis.call('SREM', key, id) end
+end
 for i = 0, nReq - 1 do
-  local a = aReq + 4 * i
+  local a = aReq + 7 * i
   redis.call('SET', KEYS[kReq + i], ARGV[a + 2])
-  if ARGV[a + 3] == '1' then
-    redis.call('SADD', KEYS[1], ARGV[a])
-  else
-    redis.call('SREM', KEYS[1], ARGV[a])
-  end
+  member(ARGV[a + 3] == '1', tag .. 'openof:' .. ARGV[a + 5], ARGV[a])
+  member(ARGV[a + 4] == '1', tag .. 'awaiting:' .. ARGV[a + 6], ARGV[a])
 end
 for i = 0, nSlot - 1 do
   local set = ARGV[aSlot + 2 * i + 1]
@@ -142,20 +153,30 @@ for i = 0, nOpen - 1 do
   redis.call('SADD', KEYS[kOpen + 2 * i + 1], ARGV[a])
 end
 for i = 0, nDelA - 1 do
-  redis.call('HDEL', KEYS[3], ARGV[aDelA + i])
+  local key = ARGV[aDelA + i]
+  local raw = redis.call('HGET', KEYS[2], key)
+  if raw then
+    local a = cjson.decode(raw)
+    redis.call('SREM', tag .. 'asgof:' .. a.principal, key)
+    redis.call('SREM', tag .. 'asgfor:' .. a.role, key)
+    redis.call('HDEL', KEYS[2], key)
+  end
 end
 for i = 0, nPutA - 1 do
-  redis.call('HSET', KEYS[3], ARGV[aPutA + 2 * i], ARGV[aPutA + 2 * i + 1])
+  local a = aPutA + 4 * i
+  redis.call('HSET', KEYS[2], ARGV[a], ARGV[a + 1])
+  redis.call('SADD', tag .. 'asgof:' .. ARGV[a + 2], ARGV[a])
+  redis.call('SADD', tag .. 'asgfor:' .. ARGV[a + 3], ARGV[a])
 end
 if nClose + nOpen + nDelA + nPutA > 0 then
-  redis.call('INCR', KEYS[2])
+  redis.call('INCR', KEYS[1])
 end
 if nMFA == 1 then
   redis.call('SET', KEYS[kMFA], ARGV[aMFA + 1])
 end
 for i = 0, nDone - 1 do
-  redis.call('ZREM', KEYS[4], ARGV[aDone + 2 * i])
-  redis.call('HDEL', KEYS[5], ARGV[aDone + 2 * i])
+  redis.call('ZREM', KEYS[3], ARGV[aDone + 2 * i])
+  redis.call('HDEL', KEYS[4], ARGV[aDone + 2 * i])
 end
 for _, a in ipairs(list(rv.lastact)) do
   redis.call('HSET', rk(a.k), a.p, string.format('%d', a.ms))
@@ -182,20 +203,20 @@ for _, r in ipairs(list(rv.putrem)) do
   redis.call('HSET', rk(rv.removals), r.k, r.v)
 end
 for i = 0, nUnsched - 1 do
-  redis.call('ZREM', KEYS[4], ARGV[aUnsched + i])
-  redis.call('HDEL', KEYS[5], ARGV[aUnsched + i])
+  redis.call('ZREM', KEYS[3], ARGV[aUnsched + i])
+  redis.call('HDEL', KEYS[4], ARGV[aUnsched + i])
 end
 for i = 0, nSched - 1 do
   local a = aSched + 3 * i
-  redis.call('ZADD', KEYS[4], ARGV[a + 1], ARGV[a])
-  redis.call('HSET', KEYS[5], ARGV[a], ARGV[a + 2])
+  redis.call('ZADD', KEYS[3], ARGV[a + 1], ARGV[a])
+  redis.call('HSET', KEYS[4], ARGV[a], ARGV[a + 2])
 end
 for i = 0, nAlert - 1 do
   redis.call('HSET', KEYS[kAlerts], ARGV[aAlert + 3 * i], ARGV[aAlert + 3 * i + 2])
 end
 if nAudit > 0 then
   local seq, hash = 0, ''
-  local raw = redis.call('GET', KEYS[7])
+  local raw = redis.call('GET', KEYS[6])
   if raw then
     local head = cjson.decode(raw)
     seq, hash = tonumber(head.seq), head.hash
@@ -215,10 +236,10 @@ if nAudit > 0 then
   for i = 0, nAudit - 1 do
     seq = seq + 1
     local h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[aAudit + 2 * i + 1]))
-    redis.call('XADD', KEYS[6], '*', 'e', ARGV[aAudit + 2 * i], 'seq', string.format('%d', seq), 'prev', hash, 'hash', h)
+    redis.call('XADD', KEYS[5], '*', 'e', ARGV[aAudit + 2 * i], 'seq', string.format('%d', seq), 'prev', hash, 'hash', h)
     hash = h
   end
-  redis.call('SET', KEYS[7], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
+  redis.call('SET', KEYS[6], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
 end
-redis.call('SET', KEYS[8], '1', 'PX', 600000)
+redis.call('SET', KEYS[7], '1', 'PX', 600000)
 return {'ok'}

@@ -14,7 +14,6 @@ type keyspace struct {
 
 func newKeyspace(prefix string) keyspace { return keyspace{tag: "{" + prefix + "}:"} }
 
-func (k keyspace) open() string             { return k.tag + "open" }
 func (k keyspace) rev() string              { return k.tag + "rev" }
 func (k keyspace) asg() string              { return k.tag + "asg" }
 func (k keyspace) jobs() string             { return k.tag + "jobs" }
@@ -25,6 +24,10 @@ func (k keyspace) applied(id string) string { return k.tag + "applied:" + id }
 func (k keyspace) alerts() string           { return k.tag + "alerts" }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
+func (k keyspace) openOf(principal string) string     { return k.tag + "openof:" + principal }
+func (k keyspace) awaiting(role string) string        { return k.tag + "awaiting:" + role }
+func (k keyspace) asgOf(principal string) string      { return k.tag + "asgof:" + principal }
+func (k keyspace) asgFor(role string) string          { return k.tag + "asgfor:" + role }
 func (k keyspace) slot(principal, role string) string { return k.tag + "slot:" + pair(principal, role) }
 func (k keyspace) window(principal, role string) string {
 	return k.tag + "win:" + pair(principal, role)

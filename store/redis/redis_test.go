@@ -141,7 +141,7 @@ func TestEveryKeySharesOneHashTag(t *testing.T) {
 		kind, _, _ := strings.Cut(rest, ":")
 		kinds[kind] = true
 	}
-	for _, want := range []string{"req", "open", "slot", "win", "winidx", "asg", "rev", "mfa", "jobs", "jobdata", "audit", "audithead", "once"} {
+	for _, want := range []string{"req", "openof", "slot", "win", "winidx", "asg", "asgof", "asgfor", "rev", "mfa", "jobs", "jobdata", "audit", "audithead", "once"} {
 		if !kinds[want] {
 			t.Errorf("no %s key among %q", want, keys)
 		}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,87 +80,6 @@ func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
 		return nil, fmt.Errorf("redis request %s: decode: %w", id, err)
 	}
 	return &r, nil
-}
-
-// OpenRequests returns every request whose state is not final, oldest first
-// (by CreatedAt, then ID).
-func (s *Store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
-	if err := live(ctx); err != nil {
-		return nil, err
-	}
-	ids, err := s.client.SMembers(ctx, s.keys.open()).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis open requests: %w", err)
-	}
-	out := make([]*core.Request, 0, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = s.keys.request(id)
-	}
-	vals, err := s.client.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis open requests: %w", err)
-	}
-	for i, v := range vals {
-		raw, ok := v.(string)
-		if !ok {
-			continue // written and finished between the two reads: no longer open
-		}
-		var r core.Request
-		if err := json.Unmarshal([]byte(raw), &r); err != nil {
-			return nil, fmt.Errorf("redis open request %s: decode: %w", ids[i], err)
-		}
-		if r.State.Final() {
-			continue // finished between the two reads
-		}
-		out = append(out, &r)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
-}
-
-// Assignments returns every assignment, sorted by key, and the holders
-// revision, both read in one transaction.
-func (s *Store) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
-	if err := live(ctx); err != nil {
-		return nil, 0, err
-	}
-	var (
-		all *goredis.MapStringStringCmd
-		rev *goredis.StringCmd
-	)
-	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		all = p.HGetAll(ctx, s.keys.asg())
-		rev = p.Get(ctx, s.keys.rev())
-		return nil
-	})
-	if err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, 0, fmt.Errorf("redis assignments: %w", err)
-	}
-	var holders int64
-	if v, err := rev.Result(); err == nil {
-		if holders, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return nil, 0, fmt.Errorf("redis holders revision %q: %w", v, err)
-		}
-	}
-	out := make([]core.Assignment, 0, len(all.Val()))
-	for key, raw := range all.Val() {
-		var a core.Assignment
-		if err := json.Unmarshal([]byte(raw), &a); err != nil {
-			return nil, 0, fmt.Errorf("redis assignment %s: decode: %w", key, err)
-		}
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out, holders, nil
 }
 
 // MFA returns the principal's MFA record, or ENOTFOUND.

@@ -20,14 +20,17 @@ func storeCalls(s core.Store) map[string]func(ctx context.Context) error {
 		"Apply": func(ctx context.Context) error {
 			return s.Apply(ctx, core.Change{Audit: []core.AuditEvent{event("alice", "request")}})
 		},
-		"Request":       func(ctx context.Context) error { _, err := s.Request(ctx, "r-1"); return err },
-		"OpenRequests":  func(ctx context.Context) error { _, err := s.OpenRequests(ctx); return err },
-		"Window":        func(ctx context.Context) error { _, err := s.Window(ctx, "alice", "db"); return err },
-		"Windows":       func(ctx context.Context) error { _, err := s.Windows(ctx, "db"); return err },
-		"Assignments":   func(ctx context.Context) error { _, _, err := s.Assignments(ctx); return err },
-		"AssignmentsOf": func(ctx context.Context) error { _, err := s.AssignmentsOf(ctx, "alice", "db"); return err },
-		"MFA":           func(ctx context.Context) error { _, err := s.MFA(ctx, "alice"); return err },
-		"ClaimJobs":     func(ctx context.Context) error { _, err := s.ClaimJobs(ctx, now, time.Minute, 10); return err },
+		"Request":                func(ctx context.Context) error { _, err := s.Request(ctx, "r-1"); return err },
+		"OpenRequestsOf":         func(ctx context.Context) error { _, err := s.OpenRequestsOf(ctx, "alice"); return err },
+		"AwaitingApproval":       func(ctx context.Context) error { _, err := s.AwaitingApproval(ctx, "db"); return err },
+		"Window":                 func(ctx context.Context) error { _, err := s.Window(ctx, "alice", "db"); return err },
+		"Windows":                func(ctx context.Context) error { _, err := s.Windows(ctx, "db"); return err },
+		"AssignmentsByPrincipal": func(ctx context.Context) error { _, err := s.AssignmentsByPrincipal(ctx, "alice"); return err },
+		"AssignmentsByRole":      func(ctx context.Context) error { _, _, err := s.AssignmentsByRole(ctx, "db"); return err },
+		"AssignmentsByKey":       func(ctx context.Context) error { _, _, err := s.AssignmentsByKey(ctx, "eligible/alice/db"); return err },
+		"AssignmentsOf":          func(ctx context.Context) error { _, err := s.AssignmentsOf(ctx, "alice", "db"); return err },
+		"MFA":                    func(ctx context.Context) error { _, err := s.MFA(ctx, "alice"); return err },
+		"ClaimJobs":              func(ctx context.Context) error { _, err := s.ClaimJobs(ctx, now, time.Minute, 10); return err },
 		"CompleteJob": func(ctx context.Context) error {
 			return s.CompleteJob(ctx, core.Job{Kind: core.JobExpire, Ref: "r-1", Due: now, Lease: now})
 		},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,18 +64,53 @@ func mustRequest(t *testing.T, s core.Store, id string) *core.Request {
 	return r
 }
 
-// mustOpenRequestIDs returns the ids of the open requests, in the store's order.
+// The principals and roles the suite's tests use: since a store lists
+// requests and assignments only by principal or role, "everything" is
+// everything of these.
+var (
+	suitePrincipals = []string{"alice", "bob", "carol"}
+	suiteRoles      = []string{"prod-db", "billing"}
+)
+
+// mustOpenRequestIDs returns the ids of the suite principals' open
+// requests, oldest first (by CreatedAt, then ID).
 func mustOpenRequestIDs(t *testing.T, s core.Store) []string {
 	t.Helper()
-	rs, err := s.OpenRequests(t.Context())
-	if err != nil {
-		t.Fatalf("OpenRequests: %v", err)
+	var all []*core.Request
+	for _, p := range suitePrincipals {
+		rs, err := s.OpenRequestsOf(t.Context(), p)
+		if err != nil {
+			t.Fatalf("OpenRequestsOf(%q): %v", p, err)
+		}
+		for i, r := range rs {
+			if r.Principal != p {
+				t.Fatalf("OpenRequestsOf(%q) returned %s of %s", p, r.ID, r.Principal)
+			}
+			if i > 0 && olderRequest(r, rs[i-1]) {
+				t.Fatalf("OpenRequestsOf(%q) is not oldest first: %s before %s", p, rs[i-1].ID, r.ID)
+			}
+		}
+		all = append(all, rs...)
 	}
+	slices.SortFunc(all, func(a, b *core.Request) int {
+		if olderRequest(a, b) {
+			return -1
+		}
+		return 1
+	})
 	ids := []string{}
-	for _, r := range rs {
+	for _, r := range all {
 		ids = append(ids, r.ID)
 	}
 	return ids
+}
+
+// olderRequest orders requests by CreatedAt, then ID.
+func olderRequest(a, b *core.Request) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Before(b.CreatedAt)
+	}
+	return a.ID < b.ID
 }
 
 // mustWindow reads a window that must be live.
@@ -113,14 +149,56 @@ func mustWindowPrincipals(t *testing.T, s core.Store, role string) []string {
 	return ps
 }
 
-// mustAssignments returns every assignment and the holders revision.
+// mustAssignments returns the assignments of the suite's roles, sorted by
+// key, and the holders revision. It checks that the principal and key
+// indexes agree with the role index.
 func mustAssignments(t *testing.T, s core.Store) ([]core.Assignment, int64) {
 	t.Helper()
-	as, rev, err := s.Assignments(t.Context())
-	if err != nil {
-		t.Fatalf("Assignments: %v", err)
+	var all []core.Assignment
+	var rev int64
+	for _, role := range suiteRoles {
+		as, r, err := s.AssignmentsByRole(t.Context(), role)
+		if err != nil {
+			t.Fatalf("AssignmentsByRole(%q): %v", role, err)
+		}
+		for _, a := range as {
+			if a.Role != role {
+				t.Fatalf("AssignmentsByRole(%q) returned %s", role, a.Key())
+			}
+		}
+		all, rev = append(all, as...), r
 	}
-	return as, rev
+	slices.SortFunc(all, func(a, b core.Assignment) int { return strings.Compare(a.Key(), b.Key()) })
+	var byPrincipal, byKey []core.Assignment
+	for _, p := range suitePrincipals {
+		as, err := s.AssignmentsByPrincipal(t.Context(), p)
+		if err != nil {
+			t.Fatalf("AssignmentsByPrincipal(%q): %v", p, err)
+		}
+		byPrincipal = append(byPrincipal, as...)
+	}
+	keys := make([]string, len(all))
+	for i, a := range all {
+		keys[i] = a.Key()
+	}
+	byKey, keyRev, err := s.AssignmentsByKey(t.Context(), keys...)
+	if err != nil {
+		t.Fatalf("AssignmentsByKey: %v", err)
+	}
+	slices.SortFunc(byPrincipal, func(a, b core.Assignment) int { return strings.Compare(a.Key(), b.Key()) })
+	if !reflect.DeepEqual(keysOf(byPrincipal), keys) || !reflect.DeepEqual(keysOf(byKey), keys) || keyRev != rev {
+		t.Fatalf("indexes disagree: by role %q (rev %d), by principal %q, by key %q (rev %d)", keys, rev, keysOf(byPrincipal), keysOf(byKey), keyRev)
+	}
+	return all, rev
+}
+
+// keysOf returns the keys of as.
+func keysOf(as []core.Assignment) []string {
+	out := []string{}
+	for _, a := range as {
+		out = append(out, a.Key())
+	}
+	return out
 }
 
 // mustHoldersRev returns the holders revision.

@@ -51,7 +51,7 @@ func testOpenRequests(t *testing.T, s core.Store) {
 
 	base := time.Now().Add(-time.Hour)
 	mk := func(id string, state core.State, age time.Duration) *core.Request {
-		r := newRequest(id, "p-"+id, "prod-db")
+		r := newRequest(id, "alice", "prod-db")
 		r.State = state
 		r.CreatedAt = base.Add(age)
 		return r
@@ -114,13 +114,13 @@ func testReturnedValuesAreCopies(t *testing.T, s core.Store) {
 	got.Approvals = append(got.Approvals, core.Vote{Approver: "eve"})
 	wantRequest(t, mustRequest(t, s, "r-1"), want)
 
-	// A request returned by OpenRequests.
-	open, err := s.OpenRequests(t.Context())
+	// A request returned by OpenRequestsOf.
+	open, err := s.OpenRequestsOf(t.Context(), "alice")
 	if err != nil {
-		t.Fatalf("OpenRequests: %v", err)
+		t.Fatalf("OpenRequestsOf: %v", err)
 	}
 	if len(open) != 1 {
-		t.Fatalf("OpenRequests returned %d requests, want 1", len(open))
+		t.Fatalf("OpenRequestsOf returned %d requests, want 1", len(open))
 	}
 	open[0].State = core.Denied
 	open[0].Approvals[0].Approver = "mallory"

@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Assignments", testAssignments},
 		{"HoldersRevision", testHoldersRevision},
 		{"AssignmentsOf", testAssignmentsOf},
+		{"AssignmentIndexes", testAssignmentIndexes},
+		{"RequestIndexes", testRequestIndexes},
 		{"InvalidChange", testInvalidChange},
 		{"InvalidInput", testInvalidInput},
 		{"ChangeIsAtomic", testChangeIsAtomic},
