@@ -108,7 +108,9 @@ func crowd(t *testing.T, n int) (*core.Service, *countingStore) {
 		dir.Roles[name] = &core.Role{Name: name, Policy: open}
 	}
 	var seed []core.Assignment
-	eligible := func(p, r string) { seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: p, Role: r, Permanent: true}) }
+	eligible := func(p, r string) {
+		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: p, Role: r, Permanent: true})
+	}
 	for _, p := range []string{"alice", "bob", "carol", "dana"} {
 		dir.Principals[p] = &core.Principal{ID: p, Name: p}
 	}
