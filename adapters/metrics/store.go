@@ -51,8 +51,12 @@ func (s *store) Request(ctx context.Context, id string) (*core.Request, error) {
 	return timed(s, "request", func() (*core.Request, error) { return s.Store.Request(ctx, id) })
 }
 
-func (s *store) OpenRequests(ctx context.Context) ([]*core.Request, error) {
-	return timed(s, "open_requests", func() ([]*core.Request, error) { return s.Store.OpenRequests(ctx) })
+func (s *store) OpenRequestsOf(ctx context.Context, principal string) ([]*core.Request, error) {
+	return timed(s, "open_requests_of", func() ([]*core.Request, error) { return s.Store.OpenRequestsOf(ctx, principal) })
+}
+
+func (s *store) AwaitingApproval(ctx context.Context, roles ...string) ([]*core.Request, error) {
+	return timed(s, "awaiting_approval", func() ([]*core.Request, error) { return s.Store.AwaitingApproval(ctx, roles...) })
 }
 
 func (s *store) Window(ctx context.Context, principal, role string) (*core.Window, error) {
@@ -63,10 +67,24 @@ func (s *store) Windows(ctx context.Context, role string) ([]core.Window, error)
 	return timed(s, "windows", func() ([]core.Window, error) { return s.Store.Windows(ctx, role) })
 }
 
-func (s *store) Assignments(ctx context.Context) ([]core.Assignment, int64, error) {
+func (s *store) AssignmentsByPrincipal(ctx context.Context, principal string) ([]core.Assignment, error) {
+	return timed(s, "assignments_by_principal", func() ([]core.Assignment, error) { return s.Store.AssignmentsByPrincipal(ctx, principal) })
+}
+
+func (s *store) AssignmentsByRole(ctx context.Context, role string) ([]core.Assignment, int64, error) {
 	var rev int64
-	as, err := timed(s, "assignments", func() ([]core.Assignment, error) {
-		as, r, err := s.Store.Assignments(ctx)
+	as, err := timed(s, "assignments_by_role", func() ([]core.Assignment, error) {
+		as, r, err := s.Store.AssignmentsByRole(ctx, role)
+		rev = r
+		return as, err
+	})
+	return as, rev, err
+}
+
+func (s *store) AssignmentsByKey(ctx context.Context, keys ...string) ([]core.Assignment, int64, error) {
+	var rev int64
+	as, err := timed(s, "assignments_by_key", func() ([]core.Assignment, error) {
+		as, r, err := s.Store.AssignmentsByKey(ctx, keys...)
 		rev = r
 		return as, err
 	})
