@@ -334,7 +334,7 @@ func alertReason(reason, verb string) (string, error) {
 
 // admins returns who holds the admin role now, sorted.
 func (s *Service) admins(ctx context.Context) []string {
-	hs, _, err := s.holders(ctx, s.dir.AdminRole)
+	hs, _, _, err := s.holders(ctx, s.dir.AdminRole)
 	if err != nil {
 		return nil
 	}

@@ -260,7 +260,7 @@ func (a *Alerts) stallsAt(r *Request) (time.Time, bool) {
 
 // detectApprovalsStalled finds requests that waited too long for a decision.
 func detectApprovalsStalled(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, error) {
-	open, err := a.s.store.OpenRequests(snap.ctx)
+	open, err := a.s.store.AwaitingApproval(snap.ctx, a.s.dir.RoleNames()...)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,19 +20,23 @@ type snapshot struct {
 	auditDone   bool
 }
 
+// It reads role by role, through the role indexes: a periodic scan is the
+// one reader that wants every assignment.
 func (a *Alerts) snapshot(ctx context.Context) (*snapshot, error) {
-	all, _, err := a.s.store.Assignments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	snap := &snapshot{ctx: ctx, s: a.s, now: a.s.clock.Now(), assignments: all, windows: map[string][]Window{}}
+	snap := &snapshot{ctx: ctx, s: a.s, now: a.s.clock.Now(), windows: map[string][]Window{}}
 	for _, role := range a.s.dir.RoleNames() {
+		as, _, err := a.s.store.AssignmentsByRole(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		snap.assignments = append(snap.assignments, as...)
 		ws, err := a.s.store.Windows(ctx, role)
 		if err != nil {
 			return nil, err
 		}
 		snap.windows[role] = ws
 	}
+	slices.SortFunc(snap.assignments, func(x, y Assignment) int { return strings.Compare(x.Key(), y.Key()) })
 	return snap, nil
 }
 
