@@ -75,6 +75,7 @@ type options struct {
 	appToken   string
 	submitWait time.Duration
 	targets    map[string][]core.Target
+	reviews    []core.ReviewPlan
 }
 
 // targets is a core.Targets that tests can change.
@@ -150,7 +151,7 @@ func newEnv(t testing.TB, opt options) *env {
 	e.store = memory.New(memory.WithClock(e.clock))
 	var err error
 	e.svc, err = core.NewService(core.Config{
-		Store: e.store, Directory: directory(), Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32), Targets: e.targets,
+		Store: e.store, Directory: directory(), Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32), Targets: e.targets, Reviews: opt.reviews,
 		Events: core.EventSinkFunc(func(ctx context.Context, ev core.Event) { e.notifier.Publish(ctx, ev) }),
 	})
 	if err != nil {
