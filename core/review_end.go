@@ -48,6 +48,9 @@ func (r *Reviews) endStage(ctx context.Context, id string, c Caller, stop bool) 
 	last := stop || rv.Stage == len(rv.Plan.Stages)-1
 	kept := 0
 	err = r.eachItem(ctx, rv, func(it *ReviewItem) (bool, error) {
+		if it.Outcome == "" && it.Stage == rv.Stage+1 && !last {
+			kept++ // moved on by an interrupted earlier run
+		}
 		if it.Outcome != "" || it.Stage != rv.Stage {
 			return false, nil
 		}
@@ -118,31 +121,56 @@ func (r *Reviews) eachItem(ctx context.Context, rv *Review, edit func(it *Review
 // nextStage moves the items kept in rv's stage into the next one, with its
 // reviewers, and tells them.
 func (r *Reviews) nextStage(ctx context.Context, rv *Review, now time.Time) error {
-	next := rv.Clone()
-	r.enterStage(next, rv.Stage+1, now)
-	stage := next.Plan.Stages[next.Stage]
+	stage := rv.Plan.Stages[rv.Stage+1]
 	err := r.eachItem(ctx, rv, func(it *ReviewItem) (bool, error) {
 		if it.Outcome != "" || it.Stage != rv.Stage || it.Decision != DecisionKeep {
 			return false, nil
 		}
 		it.Earlier = append(it.Earlier, StageDecision{Stage: it.Stage, Decision: it.Decision, DecidedBy: it.DecidedBy, Reason: it.Reason})
-		it.Stage, it.Reviewers = next.Stage, r.reviewersOf(stage, it)
+		it.Stage, it.Reviewers = rv.Stage+1, r.reviewersOf(stage, it)
 		it.Decision, it.DecidedBy, it.Reason, it.DecidedAt, it.Note = "", "", "", time.Time{}, ""
 		return true, nil
 	})
 	if err != nil {
 		return err
 	}
-	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}}, Schedule: r.stageJobs(next)}
-	ch.Audit = []AuditEvent{reviewAudit(next, "review_stage", System, now)}
-	if err := r.s.store.Apply(ctx, ch); err != nil {
-		if ErrorCode(err) == ECONFLICT {
-			return nil // another run moved it on
-		}
+	next, err := r.commit(ctx, rv, func(cur *Review) (*Review, Change) {
+		next := cur.Clone()
+		r.enterStage(next, rv.Stage+1, now)
+		ch := Change{Schedule: r.stageJobs(next), Audit: []AuditEvent{reviewAudit(next, "review_stage", System, now)}}
+		return next, ch
+	})
+	if err != nil || next == nil {
 		return err
 	}
-	next.Version = rv.Version + 1
 	return r.tell(ctx, next, EventReviewRequested)
+}
+
+// commit writes the review change build makes of the current review, by
+// compare-and-set, reading it again when a reminder moved it meanwhile. It
+// returns nil, nil when another run already moved the review past rv's
+// stage or closed it.
+func (r *Reviews) commit(ctx context.Context, rv *Review, build func(cur *Review) (*Review, Change)) (*Review, error) {
+	cur := rv
+	for range maxRetries {
+		if cur.State != ReviewOpen || cur.Stage != rv.Stage {
+			return nil, nil
+		}
+		next, ch := build(cur)
+		ch.Reviews = append(ch.Reviews, ReviewWrite{Review: next, Expect: cur.Version})
+		err := r.s.store.Apply(ctx, ch)
+		if err == nil {
+			next.Version = cur.Version + 1
+			return next, nil
+		}
+		if ErrorCode(err) != ECONFLICT {
+			return nil, err
+		}
+		if cur, err = r.s.store.Review(ctx, rv.ID); err != nil {
+			return nil, err
+		}
+	}
+	return nil, Errorf(ECONFLICT, "Review %s is changing too quickly.", rv.ID)
 }
 
 // close applies every decided item of rv, then closes it and posts totals.
@@ -152,26 +180,20 @@ func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time
 		if err != nil {
 			return err
 		}
-		for i := range page {
-			if page[i].Outcome == "" {
-				if err := r.apply(ctx, rv, &page[i]); err != nil {
-					return err
-				}
-			}
+		if err := r.applyAll(ctx, rv, page); err != nil {
+			return err
 		}
 	}
-	next := rv.Clone()
-	next.State, next.Closed, next.ClosedBy = ReviewClosed, now, c.Principal
-	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}},
-		Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)}}
-	ch.Audit = []AuditEvent{reviewAudit(next, "review_close", c, now)}
-	if err := r.s.store.Apply(ctx, ch); err != nil {
-		if ErrorCode(err) == ECONFLICT {
-			return nil // another run closed it
-		}
+	next, err := r.commit(ctx, rv, func(cur *Review) (*Review, Change) {
+		next := cur.Clone()
+		next.State, next.Closed, next.ClosedBy = ReviewClosed, now, c.Principal
+		ch := Change{Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)},
+			Audit: []AuditEvent{reviewAudit(next, "review_close", c, now)}}
+		return next, ch
+	})
+	if err != nil || next == nil {
 		return err
 	}
-	next.Version = rv.Version + 1
 	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
 	if err != nil {
 		return err
@@ -207,49 +229,80 @@ const (
 	OutcomeGone       = "removed before the end" // the assignment was gone already
 )
 
-// apply carries out one item's decision: a removal goes through the same
-// change as Unassign (last-admin protection included), committed together
-// with the item's outcome, so it happens once.
-func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error {
-	for range maxRetries {
-		now := r.s.clock.Now()
-		it := was.Clone()
-		it.AppliedAt = now
-		by := Caller{Principal: it.DecidedBy, Source: "review"}
-		if by.Principal == "" {
-			by.Principal = System.Principal
+// applyBatch bounds the items applied in one Change: each removal is an
+// audit event, which Redis chains inside the script.
+const applyBatch = 50
+
+// applyAll applies the undecided-outcome items of a page, in Changes of up
+// to applyBatch items. Items of the admin role, and a batch that meets a
+// conflict, are applied one by one, so that last-admin protection and
+// compare-and-set decide per item.
+func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) error {
+	var batch []*ReviewItem
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
 		}
+		now := r.s.clock.Now()
 		var ch Change
-		var removed *Assignment
-		switch {
-		case it.Decision != DecisionRemove:
-			it.Outcome = OutcomeKept
-		case !rv.Plan.AutoApply:
-			it.Outcome = OutcomeNotApplied
-		default:
-			a, err := r.s.assignment(ctx, it.Kind, it.Principal, it.Role)
-			if ErrorCode(err) == ENOTFOUND {
-				it.Outcome = OutcomeGone
-				break
-			} else if err != nil {
+		var removed []removal
+		for _, was := range batch {
+			rm, err := r.outcome(ctx, rv, was, now, &ch)
+			if err != nil {
 				return err
 			}
-			if err := r.s.unassignChange(ctx, a, by, "review_remove", now, &ch); ErrorCode(err) == ECONFLICT {
-				it.Outcome, it.Note = OutcomeLastAdmin, ErrorMessage(err)
-				ch = Change{Audit: []AuditEvent{itemAudit(it, "review_kept_last_admin", System, now)}}
-				ch.Audit[0].Reason = it.Note
-			} else if err != nil {
+			removed = append(removed, rm...)
+		}
+		err := r.s.store.Apply(ctx, ch)
+		if ErrorCode(err) == ECONFLICT {
+			for _, was := range batch {
+				if err := r.apply(ctx, rv, was); err != nil {
+					return err
+				}
+			}
+		} else if err != nil {
+			return fmt.Errorf("review %s: %w", rv.ID, err)
+		} else {
+			r.announce(ctx, rv, now, removed)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for i := range page {
+		switch {
+		case page[i].Outcome != "":
+		case page[i].Role == r.s.dir.AdminRole:
+			if err := r.apply(ctx, rv, &page[i]); err != nil {
 				return err
-			} else {
-				it.Outcome, removed = OutcomeRemoved, a
-				ch.Audit[len(ch.Audit)-1].ReviewID, ch.Audit[len(ch.Audit)-1].Reason = rv.ID, it.Reason
-				if a.Source == "config" {
-					ch.PutRemovals = []ReviewRemoval{{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: by.Principal, At: now}}
+			}
+		default:
+			if batch = append(batch, &page[i]); len(batch) == applyBatch {
+				if err := flush(); err != nil {
+					return err
 				}
 			}
 		}
-		ch.ReviewItems = append(ch.ReviewItems, ReviewItemWrite{Item: it, Was: was})
-		err := r.s.store.Apply(ctx, ch)
+	}
+	return flush()
+}
+
+// removal is an assignment a review removed and who decided it.
+type removal struct {
+	a  *Assignment
+	by string
+}
+
+// apply carries out one item's decision by itself, retrying on conflict
+// until it is applied here or was applied by another run.
+func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error {
+	for range maxRetries {
+		now := r.s.clock.Now()
+		var ch Change
+		removed, err := r.outcome(ctx, rv, was, now, &ch)
+		if err != nil {
+			return err
+		}
+		err = r.s.store.Apply(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			cur, err := r.s.store.ReviewItem(ctx, was.Review, was.N)
 			if err != nil {
@@ -263,11 +316,67 @@ func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error 
 		} else if err != nil {
 			return fmt.Errorf("review %s item %d: %w", was.Review, was.N, err)
 		}
-		if removed != nil {
-			r.s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: by.Principal, Assignment: removed,
-				Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, removed.Principal, removed.Kind, removed.Role)})
-		}
+		r.announce(ctx, rv, now, removed)
 		return nil
 	}
 	return Errorf(ECONFLICT, "Review item %s/%d is changing too quickly.", was.Review, was.N)
+}
+
+// outcome adds to ch what carrying out was's decision takes: a removal goes
+// through the same change as Unassign (last-admin protection included),
+// committed together with the item's outcome, so it happens once.
+func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now time.Time, ch *Change) ([]removal, error) {
+	it := was.Clone()
+	it.AppliedAt = now
+	by := Caller{Principal: it.DecidedBy, Source: "review"}
+	if by.Principal == "" {
+		by.Principal = System.Principal
+	}
+	var removed []removal
+	switch {
+	case it.Decision != DecisionRemove:
+		it.Outcome = OutcomeKept
+	case !rv.Plan.AutoApply:
+		it.Outcome = OutcomeNotApplied
+	default:
+		a, err := r.s.assignment(ctx, it.Kind, it.Principal, it.Role)
+		if ErrorCode(err) == ENOTFOUND {
+			it.Outcome = OutcomeGone
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		var un Change
+		if err := r.s.unassignChange(ctx, a, by, "review_remove", now, &un); ErrorCode(err) == ECONFLICT {
+			it.Outcome, it.Note = OutcomeLastAdmin, ErrorMessage(err)
+			e := itemAudit(it, "review_kept_last_admin", System, now)
+			e.Reason = it.Note
+			ch.Audit = append(ch.Audit, e)
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		it.Outcome = OutcomeRemoved
+		un.Audit[len(un.Audit)-1].ReviewID, un.Audit[len(un.Audit)-1].Reason = rv.ID, it.Reason
+		if ch.HoldersRev == nil {
+			ch.HoldersRev = un.HoldersRev
+		}
+		ch.DeleteAssignments = append(ch.DeleteAssignments, un.DeleteAssignments...)
+		ch.Unschedule = append(ch.Unschedule, un.Unschedule...)
+		ch.Audit = append(ch.Audit, un.Audit...)
+		if a.Source == "config" {
+			ch.PutRemovals = append(ch.PutRemovals, ReviewRemoval{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: by.Principal, At: now})
+		}
+		removed = append(removed, removal{a: a, by: by.Principal})
+	}
+	ch.ReviewItems = append(ch.ReviewItems, ReviewItemWrite{Item: it, Was: was})
+	return removed, nil
+}
+
+// announce publishes the removals a committed change made.
+func (r *Reviews) announce(ctx context.Context, rv *Review, now time.Time, removed []removal) {
+	for _, rm := range removed {
+		r.s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: rm.by, Assignment: rm.a,
+			Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, rm.a.Principal, rm.a.Kind, rm.a.Role)})
+	}
 }

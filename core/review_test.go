@@ -51,6 +51,11 @@ func reviewSeed() []core.Assignment {
 
 func newReviewEnv(t *testing.T, st core.Store, clock *clocktest.Clock, plans ...core.ReviewPlan) *reviewEnv {
 	t.Helper()
+	return newReviewEnvTB(t, st, clock, plans...)
+}
+
+func newReviewEnvTB(t testing.TB, st core.Store, clock *clocktest.Clock, plans ...core.ReviewPlan) *reviewEnv {
+	t.Helper()
 	e := &reviewEnv{store: st, clock: clock}
 	svc, err := core.NewService(core.Config{
 		Store: st, Directory: reviewDirectory(), Clock: clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32), Reviews: plans,
