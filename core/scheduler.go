@@ -108,6 +108,8 @@ func (s *Service) runJob(ctx context.Context, j Job) error {
 		err = s.alerts.runJob(ctx, j)
 	case JobAnchor:
 		err = s.alerts.anchorJob(ctx)
+	case JobPurge:
+		err = s.purge(ctx, j.Ref)
 	default:
 		return nil // an unknown kind from a newer version: drop it rather than loop
 	}

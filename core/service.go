@@ -38,6 +38,10 @@ type Config struct {
 	Observer  Observer       // told what the scheduler does; default: nobody
 	Reviews   []ReviewPlan   // access review definitions
 	Alerts    AlertSettings  // alert rules; kinds left out keep their defaults
+	// RequestRetention is how long a final request (Expired, Revoked,
+	// Denied, Canceled, TimedOut, Failed) is kept before the scheduler
+	// deletes it; its audit events stay. Default DefaultRequestRetention.
+	RequestRetention time.Duration
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -54,9 +58,11 @@ type Service struct {
 	loc     *time.Location
 	groups  groupResolvers
 	lease   time.Duration
-	observe Observer
-	reviews *Reviews
-	alerts  *Alerts
+	// retention is how long final requests are kept.
+	retention time.Duration
+	observe   Observer
+	reviews   *Reviews
+	alerts    *Alerts
 }
 
 // NewService checks c and returns a Service.
@@ -82,6 +88,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if s.lease = c.JobLease; s.lease <= 0 {
 		s.lease = jobLease
+	}
+	if s.retention = c.RequestRetention; s.retention <= 0 {
+		s.retention = DefaultRequestRetention
 	}
 	s.reviews = newReviews(s, c.Reviews)
 	s.alerts = newAlerts(s, c.Alerts)
@@ -148,9 +157,13 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 		}
 		next := cur.Clone()
 		ch := Change{}
-		out, err := step(next, s.clock.Now(), &ch)
+		now := s.clock.Now()
+		out, err := step(next, now, &ch)
 		if err != nil {
 			return cur, err
+		}
+		if next.State.Final() && !cur.State.Final() {
+			s.schedulePurge(next, now, &ch)
 		}
 		next.Version = cur.Version + 1
 		ch.Requests = append(ch.Requests, RequestWrite{Request: next, Expect: cur.Version})

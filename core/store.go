@@ -22,6 +22,10 @@ type Store interface {
 	// AwaitingApproval returns the requests of the given roles that are in
 	// state PendingApproval, oldest first. It reads only those roles' indexes.
 	AwaitingApproval(ctx context.Context, roles ...string) ([]*Request, error)
+	// PurgeRequest deletes a final request if its stored version equals
+	// expect (ECONFLICT otherwise; ENOTFOUND when it is gone). Its audit
+	// events stay. The scheduler calls it when the retention has passed.
+	PurgeRequest(ctx context.Context, id string, expect int64) error
 
 	// Window returns the principal's live window for role. A window whose
 	// TTL has run out is gone: ENOTFOUND.

@@ -66,7 +66,7 @@ func TestGrantAndRevokeAtTargets(t *testing.T) {
 	}
 	jobs, _ := h.store.Jobs(context.Background())
 	for _, j := range jobs {
-		if j.Ref == r.ID {
+		if j.Ref == r.ID && j.Kind != core.JobPurge { // the purge deletes the request after its retention
 			t.Fatalf("jobs left after a clean revoke: %+v", jobs)
 		}
 	}

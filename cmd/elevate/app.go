@@ -83,8 +83,8 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	m.Service, err = core.NewService(core.Config{
-		JobLease: lease,
-		Store:    m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
+		JobLease: lease, RequestRetention: cfg.Retention.Requests,
+		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
 		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews,
 		Events: m.Metrics.Events(core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) })),
 	})

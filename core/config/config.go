@@ -54,6 +54,8 @@ type Config struct {
 	MFA MFASettings
 	// Store configures where state is kept.
 	Store StoreSettings
+	// Retention says how long finished things are kept.
+	Retention RetentionSettings
 	// Targets are the systems each role is granted in: role name → targets.
 	Targets map[string][]Target
 	// Server, Slack and Discord configure the transports; environment
@@ -119,6 +121,13 @@ type StoreSettings struct {
 	// RedisMode is "" (one server, or Sentinel when the URL has
 	// master_name) or "cluster".
 	RedisMode string
+}
+
+// RetentionSettings says how long finished things are kept.
+type RetentionSettings struct {
+	// Requests is how long a final request is kept before the scheduler
+	// deletes it (its audit events stay); default core.DefaultRequestRetention.
+	Requests time.Duration
 }
 
 // Load reads the file at path and parses it. A file that cannot be read is

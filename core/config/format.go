@@ -20,6 +20,7 @@ type fileFormat struct {
 	Reviews       map[string]reviewSpec    `yaml:"reviews"`
 	MFA           mfaSpec                  `yaml:"mfa"`
 	Store         storeSpec                `yaml:"store"`
+	Retention     retentionSpec            `yaml:"retention"`
 	Server        serverSpec               `yaml:"server"`
 	Slack         slackSpec                `yaml:"slack"`
 	Discord       discordSpec              `yaml:"discord"`
@@ -167,6 +168,10 @@ type mfaSpec struct {
 type storeSpec struct {
 	RedisURL  Secret `yaml:"redis_url"`
 	RedisMode string `yaml:"redis_mode"`
+}
+
+type retentionSpec struct {
+	Requests string `yaml:"requests"`
 }
 
 type serverSpec struct {

@@ -232,6 +232,12 @@ func TestProblems(t *testing.T) {
 		{"bad timezone", with("top", "timezone: Mars/Olympus #<"),
 			"timezone", `unknown time zone "Mars/Olympus"`},
 
+		// Store and retention.
+		{"unknown redis mode", with("top", "store: {redis_mode: galaxy} #<"),
+			"store.redis_mode", `unknown mode "galaxy": use cluster`},
+		{"bad retention", with("top", "retention: {requests: soon} #<"),
+			"retention.requests", `cannot read duration "soon"`},
+
 		// Secrets.
 		{"plain secret", with("top", "mfa:\n  encryption_key: hunter2hunter2 #<"),
 			"mfa.encryption_key", "secrets must be ${ENV} references or encryption_key_file paths, not plain text"},

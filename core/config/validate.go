@@ -55,11 +55,21 @@ func (l *loader) build(spec *fileFormat) *Config {
 	if m := spec.Store.RedisMode; m != "" && m != "cluster" {
 		l.problem("store.redis_mode", "unknown mode %s: use cluster, or leave it out for one server or Sentinel (a URL with master_name)", quote(m))
 	}
+	cfg.Retention = l.retention(spec.Retention)
 	cfg.Targets = l.allTargets(spec)
 	cfg.Server = ServerSettings{HTTPAddr: spec.Server.HTTPAddr}
 	cfg.Slack = SlackSettings{BotToken: spec.Slack.BotToken, SigningSecret: spec.Slack.SigningSecret, AppToken: spec.Slack.AppToken, APIURL: spec.Slack.APIURL}
 	cfg.Discord = l.discord(spec.Discord)
 	return cfg
+}
+
+// retention builds the retention settings, defaults applied.
+func (l *loader) retention(s retentionSpec) RetentionSettings {
+	out := RetentionSettings{Requests: core.DefaultRequestRetention}
+	if d, ok := l.duration("retention.requests", s.Requests, false); ok && d > 0 {
+		out.Requests = d
+	}
+	return out
 }
 
 // byLine returns a map's keys in file order (by the line of each key under

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"MFACompareAndSet", testMFACompareAndSet},
 		{"Once", testOnce},
 		{"Lease", testLease},
+		{"PurgeRequest", testPurgeRequest},
 		{"Reviews", testReviews},
 		{"ReviewChangeIsAtomic", testReviewChangeIsAtomic},
 		{"ReviewRemovals", testReviewRemovals},
