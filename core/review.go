@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -204,6 +205,16 @@ func (r *Review) Clone() *Review {
 	c.Plan.Reminders = append([]Reminder(nil), r.Plan.Reminders...)
 	c.Reminders = append([]time.Time(nil), r.Reminders...)
 	return &c
+}
+
+// SortReviews orders reviews as stores list them: by creation, then id.
+func SortReviews(rs []*Review) {
+	slices.SortFunc(rs, func(a, b *Review) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
 
 // ReviewItem is one assignment under review: who holds which role how, the

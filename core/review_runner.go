@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -159,17 +158,7 @@ func (r *Reviews) checkReviewer(who string) error {
 }
 
 // newReviewID returns an id like "rv-7k2qx9" for an ad hoc review.
-func newReviewID() string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return "rv-" + string(b[:])
-}
+func newReviewID() string { return newID("rv-") }
 
 // create writes a new instance: its items (the matching assignments now),
 // then the review itself with its jobs, and tells the reviewers. Items are

@@ -120,7 +120,10 @@ func (noTargets) For(string) []Target { return nil }
 
 // newRequestID returns an id like "r-7k2qx9": short enough to type, random
 // enough (30 bits) that a collision is retried rather than expected.
-func newRequestID() string {
+func newRequestID() string { return newID("r-") }
+
+// newID returns prefix and six random characters that are easy to type.
+func newID(prefix string) string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -129,7 +132,7 @@ func newRequestID() string {
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
-	return "r-" + string(b[:])
+	return prefix + string(b[:])
 }
 
 // outcome is what a transition committed, and what must follow the commit.

@@ -135,7 +135,7 @@ func (s *Store) OpenReviews(ctx context.Context) ([]*core.Review, error) {
 			out = append(out, rv.Clone())
 		}
 	}
-	sortReviews(out)
+	core.SortReviews(out)
 	return out, nil
 }
 
@@ -255,14 +255,4 @@ func (s *Store) LastActivations(ctx context.Context, role string, principals []s
 		}
 	}
 	return out, nil
-}
-
-// sortReviews orders reviews by creation, then id.
-func sortReviews(rs []*core.Review) {
-	sort.Slice(rs, func(i, j int) bool {
-		if !rs[i].Created.Equal(rs[j].Created) {
-			return rs[i].Created.Before(rs[j].Created)
-		}
-		return rs[i].ID < rs[j].ID
-	})
 }

@@ -207,12 +207,7 @@ func (s *Store) OpenReviews(ctx context.Context) ([]*core.Review, error) {
 			out = append(out, r)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.Before(out[j].Created)
-		}
-		return out[i].ID < out[j].ID
-	})
+	core.SortReviews(out)
 	return out, nil
 }
 
