@@ -177,7 +177,12 @@ func (b *Bot) quorumLeft(r *core.Request) string {
 
 // requestFields are the who/what/why/how-long facts of a request.
 func (b *Bot) requestFields(r *core.Request) []Field {
-	fs := []Field{{Label: "Requester", Value: r.Principal}, {Label: "Role", Value: r.Role}, {Label: "Duration", Value: core.FormatDuration(r.Duration)}}
+	span := Field{Label: "Duration", Value: core.FormatDuration(r.Duration)}
+	if r.Extended > 0 {
+		// The requested duration no longer says when it ends.
+		span = Field{Label: "Until", Value: fmt.Sprintf("%s (extended by %s)", b.clock(r.EndsAt), core.FormatDuration(r.Extended))}
+	}
+	fs := []Field{{Label: "Requester", Value: r.Principal}, {Label: "Role", Value: r.Role}, span}
 	if !r.Start.IsZero() {
 		fs = append(fs, Field{Label: "Start", Value: b.clock(r.Start)})
 	}

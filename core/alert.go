@@ -27,6 +27,7 @@ const (
 	AlertMFALocked           AlertKind = "mfa_locked"
 	AlertLastAdminKept       AlertKind = "last_admin_kept"
 	AlertGrantCompensation   AlertKind = "grant_compensation"
+	AlertExtendFailed        AlertKind = "extend_failed"
 	AlertBreakGlassUsed      AlertKind = "break_glass_used"
 )
 

@@ -57,6 +57,7 @@ var AlertKinds = []AlertInfo{
 	{AlertMFALocked, "a principal's MFA locked after repeated wrong codes; resolves when the lock ends", AlertRule{Enabled: true, Severity: SeverityMedium}, nil, false},
 	{AlertLastAdminKept, "the last admin's assignment reached its end and was kept so that someone can administer", AlertRule{Enabled: true, Severity: SeverityHigh}, nil, false},
 	{AlertGrantCompensation, "a failed grant could not be rolled back: a target may hold access elevate does not know of", AlertRule{Enabled: true, Severity: SeverityHigh}, nil, false},
+	{AlertExtendFailed, "a target was not told of an extended window and may end access at the old end", AlertRule{Enabled: true, Severity: SeverityMedium}, nil, false},
 	{AlertBreakGlassUsed, "a break-glass role was activated; an admin must Acknowledge or Revoke now", AlertRule{Enabled: true, Severity: SeverityHigh}, nil, false},
 }
 

@@ -67,6 +67,28 @@ func (s *Service) grant(ctx context.Context, req *Request) *Request {
 	return failed
 }
 
+// extendTargets tells every target of req's role that is an Extender of
+// the window's new end. The extension is already committed and the role
+// stays held until then; a target that was not told may cut the holder
+// off at the old end, so a failure is audited and raises an alert.
+func (s *Service) extendTargets(ctx context.Context, req *Request) {
+	g := s.grantOf(req)
+	for _, t := range s.targets.For(req.Role) {
+		x, ok := t.(Extender)
+		if !ok {
+			continue
+		}
+		if err := x.Extend(ctx, g); err != nil {
+			cause := fmt.Errorf("target %s: %w", t.Name(), err)
+			now := s.clock.Now()
+			_ = s.store.Apply(ctx, Change{Audit: []AuditEvent{{Time: now, Actor: System.Principal, Action: "extend_failed",
+				Principal: req.Principal, Role: req.Role, RequestID: req.ID, Reason: cause.Error(), Source: System.Source}}})
+			s.alerts.raise(ctx, AlertExtendFailed, req.ID, fmt.Sprintf("Extending %s for %s (request %s) until %s failed at %v; it may end access at the old end.",
+				req.Role, req.Principal, req.ID, s.when(req.EndsAt), cause), requestRow(req, cause.Error()))
+		}
+	}
+}
+
 // errNothingToDo stops an update whose step finds the work already done.
 var errNothingToDo = errors.New("nothing to do")
 

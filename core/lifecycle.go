@@ -96,8 +96,10 @@ func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Durati
 		case req.Extended+d > rule.MaxTotal:
 			return outcome{}, Errorf(EINVALID, "%s allows %s of extensions in total; %s remain.", role.Name, FormatDuration(rule.MaxTotal), FormatDuration(rule.MaxTotal-req.Extended))
 		}
-		if err := s.checkEligible(ctx, req.Principal, req.Role, req.EndsAt.Add(d-time.Nanosecond)); err != nil {
+		if err := s.checkEligible(ctx, req.Principal, req.Role, req.EndsAt.Add(d-time.Nanosecond)); ErrorCode(err) == EFORBIDDEN {
 			return outcome{}, Errorf(EFORBIDDEN, "Your eligibility for %s does not cover the extended window.", req.Role)
+		} else if err != nil {
+			return outcome{}, err
 		}
 		req.Extended += d
 		req.EndsAt = req.EndsAt.Add(d)
@@ -110,7 +112,7 @@ func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Durati
 		e := audit(req, "extend", c, now)
 		e.Duration = d
 		ch.Audit = append(ch.Audit, e)
-		return outcome{events: []Event{s.event(EventExtended, req, c.Principal, now)}}, nil
+		return outcome{events: []Event{s.event(EventExtended, req, c.Principal, now)}, extend: true}, nil
 	})
 }
 

@@ -139,6 +139,7 @@ func newID(prefix string) string {
 type outcome struct {
 	events []Event
 	grant  bool // call targets' Grant for the request
+	extend bool // tell the targets that are Extenders of the request's new end
 	revoke bool // call targets' Revoke for the request
 }
 
@@ -196,6 +197,9 @@ func (s *Service) follow(ctx context.Context, req *Request, out outcome) *Reques
 			continue // the request is Failed; that event follows from grant
 		}
 		s.events.Publish(ctx, e)
+	}
+	if out.extend {
+		s.extendTargets(ctx, req)
 	}
 	if out.revoke {
 		s.revokeNow(ctx, req)

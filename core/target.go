@@ -13,6 +13,16 @@ type Target interface {
 	Revoke(ctx context.Context, g Grant) error
 }
 
+// Extender is a Target that must be told when an active window is
+// lengthened: one that enforces the end on its own (a database role's
+// VALID UNTIL, a cloud session's expiry) and would otherwise cut the holder
+// off at the old end. Targets that hold access until elevate revokes it
+// (a Slack user group, a Discord role) do not implement it. Extend gets the
+// Grant with the new End and must be idempotent, like Grant.
+type Extender interface {
+	Extend(ctx context.Context, g Grant) error
+}
+
 // Grant is what a target is told about an activation.
 type Grant struct {
 	Principal     Principal

@@ -26,7 +26,10 @@ type Program struct {
 	timeout time.Duration
 }
 
-var _ core.Target = (*Program)(nil)
+var (
+	_ core.Target   = (*Program)(nil)
+	_ core.Extender = (*Program)(nil)
+)
 
 // New returns a target running command with args, each run bounded by timeout.
 func New(command string, args []string, timeout time.Duration) *Program {
@@ -41,6 +44,10 @@ func (p *Program) Grant(ctx context.Context, g core.Grant) error { return p.run(
 
 // Revoke runs the program with ELEVATE_ACTION=revoke.
 func (p *Program) Revoke(ctx context.Context, g core.Grant) error { return p.run(ctx, "revoke", g) }
+
+// Extend runs the program with ELEVATE_ACTION=extend and
+// ELEVATE_WINDOW_END set to the new end.
+func (p *Program) Extend(ctx context.Context, g core.Grant) error { return p.run(ctx, "extend", g) }
 
 // Env returns the environment a run gets for action and g.
 func Env(action string, g core.Grant) []string {

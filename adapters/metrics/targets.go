@@ -41,6 +41,16 @@ func (t target) Revoke(ctx context.Context, g core.Grant) error {
 	return t.observe("revoke", func() error { return t.Target.Revoke(ctx, g) })
 }
 
+// Extend passes an extension on to a wrapped Extender; a target that is
+// not one has nothing to do.
+func (t target) Extend(ctx context.Context, g core.Grant) error {
+	x, ok := t.Target.(core.Extender)
+	if !ok {
+		return nil
+	}
+	return t.observe("extend", func() error { return x.Extend(ctx, g) })
+}
+
 func (t target) observe(action string, call func() error) error {
 	start := time.Now()
 	err := call()

@@ -40,7 +40,10 @@ type Webhook struct {
 	now      func() time.Time
 }
 
-var _ core.Target = (*Webhook)(nil)
+var (
+	_ core.Target   = (*Webhook)(nil)
+	_ core.Extender = (*Webhook)(nil)
+)
 
 // Option adjusts a Webhook.
 type Option func(*Webhook)
@@ -83,9 +86,12 @@ func (w *Webhook) Grant(ctx context.Context, g core.Grant) error { return w.send
 // Revoke tells the receiver to revoke the role.
 func (w *Webhook) Revoke(ctx context.Context, g core.Grant) error { return w.send(ctx, "revoke", g) }
 
+// Extend tells the receiver that the window now ends at g.End.
+func (w *Webhook) Extend(ctx context.Context, g core.Grant) error { return w.send(ctx, "extend", g) }
+
 // Payload is the JSON document a receiver gets.
 type Payload struct {
-	Action        string    `json:"action"` // "grant" or "revoke"
+	Action        string    `json:"action"` // "grant", "extend" (Window.End is the new end) or "revoke"
 	Principal     Principal `json:"principal"`
 	Role          string    `json:"role"`
 	RequestID     string    `json:"request_id"`

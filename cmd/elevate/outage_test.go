@@ -17,6 +17,7 @@ import (
 	"github.com/elevate-pim/elevate/adapters/console"
 	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
 	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/store/redis/redistest"
 )
 
@@ -225,5 +226,62 @@ func TestFailedGrantIsNotRepliedActive(t *testing.T) {
 	}
 	if failed != 3 {
 		t.Errorf("%d requests failed, want 3 (one per platform)", failed)
+	}
+}
+
+// TestExtendReachesTargets: `extend` tells a webhook target (action
+// "extend", the window's new end) and an exec target (ELEVATE_ACTION=extend,
+// ELEVATE_WINDOW_END the new end), and the request's card shows the new end
+// instead of the requested duration.
+func TestExtendReachesTargets(t *testing.T) {
+	rcv := newReceiver(t)
+	dir := t.TempDir()
+	script, record := filepath.Join(dir, "target.sh"), filepath.Join(dir, "calls")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$ELEVATE_ACTION $ELEVATE_WINDOW_END\" >> \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOOK_SECRET", "hook-secret")
+	e := newChatEnv(t, `    targets:
+      - {type: webhook, url: "`+rcv.URL+`", secret: "${HOOK_SECRET}", timeout: 2s}
+      - {type: exec, command: "`+script+`", args: ["`+record+`"], timeout: 5s}`)
+	out := e.consoleSay(t, "alice: staging for 1h", "alice: extend staging by 30m")
+	r, err := e.m.Service.FindOpen(context.Background(), core.Caller{Principal: "alice", Source: "test"}, "staging")
+	if err != nil || r == nil {
+		t.Fatalf("no open staging request: %v\n%s", err, out)
+	}
+	end := r.EndsAt.UTC().Format(time.RFC3339)
+	if r.EndsAt.Sub(r.ActivatedAt) != 90*time.Minute {
+		t.Fatalf("window %v..%v, want 1h30m", r.ActivatedAt, r.EndsAt)
+	}
+
+	if n, _ := rcv.count("extend", r.ID); n != 1 {
+		t.Errorf("webhook got %d extend calls for %s, want 1", n, r.ID)
+	}
+	rcv.mu.Lock()
+	for _, c := range rcv.calls {
+		if c.Action == "extend" && !c.Window.End.Equal(r.EndsAt.Truncate(time.Second)) && !c.Window.End.Equal(r.EndsAt) {
+			t.Errorf("webhook extend window ends %v, want %v", c.Window.End, r.EndsAt)
+		}
+	}
+	rcv.mu.Unlock()
+	calls, err := os.ReadFile(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "extend " + end; !strings.Contains(string(calls), want) {
+		t.Errorf("exec target calls:\n%s\nwant a line %q", calls, want)
+	}
+
+	// The card posted to the channel on Slack.
+	var card string
+	for deadline := time.Now().Add(10 * time.Second); card == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, m := range e.slack.Messages("C1") {
+			if strings.Contains(string(m.Blocks), "extended staging") {
+				card = string(m.Blocks)
+			}
+		}
+	}
+	if card == "" || strings.Contains(card, "Duration") || !strings.Contains(card, "(extended by 30m)") {
+		t.Errorf("card of the extension:\n%s\nwant the new end instead of the requested duration", card)
 	}
 }
