@@ -106,7 +106,7 @@ func (b *Bot) submitRequest(ctx context.Context, c core.Caller, s Submission) (M
 	if st := v("start"); st != "" {
 		t, err := ParseWhen(st, b.svc.Clock().Now(), b.loc)
 		if err != nil {
-			return Message{}, err
+			return Message{}, core.About(core.FieldStart, err)
 		}
 		cmd.Start = t
 	}

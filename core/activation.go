@@ -17,16 +17,6 @@ type ActivationInput struct {
 	Code          string // TOTP code; empty on an MFA role leaves the request PendingMFA
 }
 
-// Field names an input a policy may require; bots ask for missing ones in a form.
-type Field string
-
-// Fields a request form may ask for.
-const (
-	FieldJustification Field = "justification"
-	FieldTicket        Field = "ticket"
-	FieldCode          Field = "code"
-)
-
 // Missing returns the fields that the role's policy requires and in lacks,
 // so that a bot can ask for them in a form instead of answering with an error.
 func (p Policy) Missing(in ActivationInput) []Field {
@@ -132,45 +122,45 @@ func (s *Service) newRequest(ctx context.Context, c Caller, role *Role, in Activ
 		dur = p.DefaultDuration
 	}
 	if dur <= 0 {
-		return nil, Errorf(EINVALID, "Duration must be longer than zero.")
+		return nil, Invalidf(FieldDuration, "Duration must be longer than zero.")
 	}
 	if dur > p.MaxDuration {
-		return nil, Errorf(EINVALID, "Duration %s is over the maximum of %s for %s.", FormatDuration(dur), FormatDuration(p.MaxDuration), role.Name)
+		return nil, Invalidf(FieldDuration, "Duration %s is over the maximum of %s for %s.", FormatDuration(dur), FormatDuration(p.MaxDuration), role.Name)
 	}
 	start := in.Start
 	if !start.IsZero() {
 		switch lead := start.Sub(now); {
 		case lead < -time.Minute:
-			return nil, Errorf(EINVALID, "Start %s is in the past.", s.when(start))
+			return nil, Invalidf(FieldStart, "Start %s is in the past.", s.when(start))
 		case lead <= 0:
 			start = time.Time{}
 		case p.MaxLeadTime == 0:
-			return nil, Errorf(EINVALID, "%s does not allow scheduled starts; leave out the start time.", role.Name)
+			return nil, Invalidf(FieldStart, "%s does not allow scheduled starts; leave out the start time.", role.Name)
 		case lead > p.MaxLeadTime:
-			return nil, Errorf(EINVALID, "Start is %s ahead; %s allows at most %s.", FormatDuration(lead), role.Name, FormatDuration(p.MaxLeadTime))
+			return nil, Invalidf(FieldStart, "Start is %s ahead; %s allows at most %s.", FormatDuration(lead), role.Name, FormatDuration(p.MaxLeadTime))
 		}
 	}
 	justification := strings.TrimSpace(in.Justification)
 	ticket := strings.TrimSpace(in.Ticket)
-	if err := checkText("Justification", justification); err != nil {
+	if err := checkText(FieldJustification, "Justification", justification); err != nil {
 		return nil, err
 	}
-	if err := checkText("Ticket", ticket); err != nil {
+	if err := checkText(FieldTicket, "Ticket", ticket); err != nil {
 		return nil, err
 	}
 	switch {
 	case len(justification) > maxTextLen:
-		return nil, Errorf(EINVALID, "Justification is too long: %d characters, the limit is %d.", len(justification), maxTextLen)
+		return nil, Invalidf(FieldJustification, "Justification is too long: %d characters, the limit is %d.", len(justification), maxTextLen)
 	case p.RequireJustification && justification == "":
-		return nil, Errorf(EINVALID, "%s requires a justification.", role.Name)
+		return nil, Invalidf(FieldJustification, "%s requires a justification.", role.Name)
 	case p.RequireJustification && len([]rune(justification)) < p.JustificationMinLen:
-		return nil, Errorf(EINVALID, "Justification is too short: %s requires at least %d characters.", role.Name, p.JustificationMinLen)
+		return nil, Invalidf(FieldJustification, "Justification is too short: %s requires at least %d characters.", role.Name, p.JustificationMinLen)
 	case len(ticket) > 64:
-		return nil, Errorf(EINVALID, "Ticket is too long: the limit is 64 characters.")
+		return nil, Invalidf(FieldTicket, "Ticket is too long: the limit is 64 characters.")
 	case p.RequireTicket && ticket == "":
-		return nil, Errorf(EINVALID, "%s requires a ticket.", role.Name)
+		return nil, Invalidf(FieldTicket, "%s requires a ticket.", role.Name)
 	case ticket != "" && p.TicketPattern != nil && !p.TicketPattern.MatchString(ticket):
-		return nil, Errorf(EINVALID, "Ticket %q does not match the required pattern %s.", ticket, p.TicketPattern)
+		return nil, Invalidf(FieldTicket, "Ticket %q does not match the required pattern %s.", ticket, p.TicketPattern)
 	}
 	at := start
 	if at.IsZero() {

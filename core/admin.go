@@ -93,7 +93,7 @@ func (s *Service) checkAssignment(a *Assignment, now time.Time) error {
 	if a.Kind == Active {
 		rule = role.Policy.Assignment
 	} else if a.Kind != Eligible {
-		return Errorf(EINVALID, "Assignment type must be eligible or active.")
+		return Invalidf(FieldKind, "Assignment type must be eligible or active.")
 	}
 	start := a.Start
 	if start.IsZero() {
@@ -101,15 +101,15 @@ func (s *Service) checkAssignment(a *Assignment, now time.Time) error {
 	}
 	switch {
 	case a.Permanent && !a.End.IsZero():
-		return Errorf(EINVALID, "An assignment is either permanent or has an end, not both.")
+		return Invalidf(FieldEnd, "An assignment is either permanent or has an end, not both.")
 	case a.Permanent && !rule.AllowPermanent:
-		return Errorf(EINVALID, "%s does not allow permanent %s assignments; give an end date.", role.Name, a.Kind)
+		return Invalidf(FieldEnd, "%s does not allow permanent %s assignments; give an end date.", role.Name, a.Kind)
 	case !a.Permanent && a.End.IsZero():
-		return Errorf(EINVALID, "Give an end (`for 30d` or `until 2027-01-01`) or make it permanent.")
+		return Invalidf(FieldEnd, "Give an end (`for 30d` or `until 2027-01-01`) or make it permanent.")
 	case !a.Permanent && !a.End.After(start):
-		return Errorf(EINVALID, "The end must be after the start.")
+		return Invalidf(FieldEnd, "The end must be after the start.")
 	case !a.Permanent && rule.MaxDuration > 0 && a.End.Sub(start) > rule.MaxDuration:
-		return Errorf(EINVALID, "The assignment lasts %s, over the %s maximum of %s for %s.", FormatDuration(a.End.Sub(start)), a.Kind, FormatDuration(rule.MaxDuration), role.Name)
+		return Invalidf(FieldEnd, "The assignment lasts %s, over the %s maximum of %s for %s.", FormatDuration(a.End.Sub(start)), a.Kind, FormatDuration(rule.MaxDuration), role.Name)
 	}
 	return nil
 }

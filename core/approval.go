@@ -42,11 +42,11 @@ func (s *Service) Deny(ctx context.Context, c Caller, id, reason string) (*Reque
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return nil, Errorf(EINVALID, "A reason is required to deny a request.")
+		return nil, Invalidf(FieldReason, "A reason is required to deny a request.")
 	case len(reason) > maxTextLen:
-		return nil, Errorf(EINVALID, "Reason is too long: %d characters, the limit is %d.", len(reason), maxTextLen)
+		return nil, Invalidf(FieldReason, "Reason is too long: %d characters, the limit is %d.", len(reason), maxTextLen)
 	}
-	if err := checkText("Reason", reason); err != nil {
+	if err := checkText(FieldReason, "Reason", reason); err != nil {
 		return nil, err
 	}
 	return s.update(ctx, id, func(req *Request, now time.Time, ch *Change) (outcome, error) {

@@ -1,6 +1,9 @@
 package core
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+)
 
 // Directory is the configured world: principals, groups and roles, and which
 // roles administer elevate itself. It is built from the config file and is
@@ -18,7 +21,7 @@ func (d *Directory) Principal(id string) (*Principal, error) {
 	if p, ok := d.Principals[id]; ok {
 		return p, nil
 	}
-	return nil, Errorf(ENOTFOUND, "Unknown principal %q.", id)
+	return nil, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("Unknown principal %q.", id), Field: FieldPrincipal}
 }
 
 // Role returns the role named name, or ENOTFOUND.
@@ -26,7 +29,7 @@ func (d *Directory) Role(name string) (*Role, error) {
 	if r, ok := d.Roles[name]; ok {
 		return r, nil
 	}
-	return nil, Errorf(ENOTFOUND, "Unknown role %q.", name)
+	return nil, &Error{Code: ENOTFOUND, Message: fmt.Sprintf("Unknown role %q.", name), Field: FieldRole}
 }
 
 // PrincipalFor maps a platform user id to a principal, or returns ENOTFOUND

@@ -25,7 +25,7 @@ var unitWords = map[string]time.Duration{
 func ParseDuration(s string) (time.Duration, error) {
 	in := strings.ToLower(strings.TrimSpace(s))
 	if in == "" {
-		return 0, Errorf(EINVALID, "Empty duration: use a form like 30m, 2h, 1h30m or 1d.")
+		return 0, Invalidf(FieldDuration, "Empty duration: use a form like 30m, 2h, 1h30m or 1d.")
 	}
 	var total time.Duration
 	rest := in
@@ -36,7 +36,7 @@ func ParseDuration(s string) (time.Duration, error) {
 			i++
 		}
 		if i == 0 || i > 6 {
-			return 0, Errorf(EINVALID, "Cannot read duration %q: use a form like 30m, 2h, 1h30m or 1d.", s)
+			return 0, Invalidf(FieldDuration, "Cannot read duration %q: use a form like 30m, 2h, 1h30m or 1d.", s)
 		}
 		n, _ := strconv.Atoi(rest[:i])
 		rest = strings.TrimLeftFunc(rest[i:], unicode.IsSpace)
@@ -46,16 +46,16 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		unit, ok := unitWords[rest[:j]]
 		if !ok {
-			return 0, Errorf(EINVALID, "Cannot read duration %q: unknown unit %q.", s, rest[:j])
+			return 0, Invalidf(FieldDuration, "Cannot read duration %q: unknown unit %q.", s, rest[:j])
 		}
 		rest = rest[j:]
 		total += time.Duration(n) * unit
 		if total > maxDuration {
-			return 0, Errorf(EINVALID, "Duration %q is too long.", s)
+			return 0, Invalidf(FieldDuration, "Duration %q is too long.", s)
 		}
 	}
 	if total <= 0 {
-		return 0, Errorf(EINVALID, "Duration %q must be longer than zero.", s)
+		return 0, Invalidf(FieldDuration, "Duration %q must be longer than zero.", s)
 	}
 	return total, nil
 }

@@ -8,7 +8,7 @@ import (
 // Error codes that callers branch on. Each adapter maps them to replies in
 // one table; anything that is not an *Error is reported as EINTERNAL.
 const (
-	EINVALID     = "invalid"     // bad input: the message says what is wrong
+	EINVALID     = "invalid"     // bad input: the message says what is wrong, Field names the input
 	ENOTFOUND    = "not_found"   // no such role, principal, request or assignment
 	EFORBIDDEN   = "forbidden"   // the actor may not do this
 	ECONFLICT    = "conflict"    // the state changed: already decided, already active, last admin
@@ -31,6 +31,9 @@ func Unavailable(cause error) error {
 type Error struct {
 	Code    string
 	Message string
+	// Field is the input the error is about, or "" when it is about no
+	// single input.
+	Field Field
 }
 
 // Error implements the error interface.
@@ -41,6 +44,23 @@ func (e *Error) Error() string {
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf returns an EINVALID *Error about the input field.
+func Invalidf(field Field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Message: fmt.Sprintf(format, args...), Field: field}
+}
+
+// About returns err as an error about field when it is an *Error, for a
+// caller that knows which input a shared parser's error concerns.
+func About(field Field, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Field = field
+	return &c
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, "" for nil,
@@ -67,4 +87,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// ErrorField returns the input field of the first *Error in err's chain, or "".
+func ErrorField(err error) Field {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }

@@ -78,7 +78,7 @@ func (s *Service) end(req *Request, c Caller, now time.Time, ch *Change, action 
 // over what remains of the allowance; ECONFLICT when not active.
 func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Duration) (*Request, error) {
 	if d <= 0 {
-		return nil, Errorf(EINVALID, "Say how long to extend by, e.g. `extend prod-db by 30m`.")
+		return nil, Invalidf(FieldDuration, "Say how long to extend by, e.g. `extend prod-db by 30m`.")
 	}
 	return s.update(ctx, id, func(req *Request, now time.Time, ch *Change) (outcome, error) {
 		role, err := s.dir.Role(req.Role)
@@ -94,7 +94,7 @@ func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Durati
 		case !rule.Allowed:
 			return outcome{}, Errorf(EFORBIDDEN, "%s does not allow extensions; request a new activation when this one ends.", role.Name)
 		case req.Extended+d > rule.MaxTotal:
-			return outcome{}, Errorf(EINVALID, "%s allows %s of extensions in total; %s remain.", role.Name, FormatDuration(rule.MaxTotal), FormatDuration(rule.MaxTotal-req.Extended))
+			return outcome{}, Invalidf(FieldDuration, "%s allows %s of extensions in total; %s remain.", role.Name, FormatDuration(rule.MaxTotal), FormatDuration(rule.MaxTotal-req.Extended))
 		}
 		if err := s.checkEligible(ctx, req.Principal, req.Role, req.EndsAt.Add(d-time.Nanosecond)); ErrorCode(err) == EFORBIDDEN {
 			return outcome{}, Errorf(EFORBIDDEN, "Your eligibility for %s does not cover the extended window.", req.Role)

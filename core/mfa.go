@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -121,9 +122,9 @@ func (s *Service) checkCode(ctx context.Context, c Caller, code string, confirmi
 		case ok && step > rec.LastStep:
 			next.LastStep, next.Failures, next.Confirmed = step, 0, true
 		case ok:
-			verdict = Errorf(EFORBIDDEN, "That code was already used. Wait for the next code.")
+			verdict = &Error{Code: EFORBIDDEN, Message: "That code was already used. Wait for the next code.", Field: FieldCode}
 		default:
-			verdict = Errorf(EFORBIDDEN, "Wrong MFA code.")
+			verdict = &Error{Code: EFORBIDDEN, Message: "Wrong MFA code.", Field: FieldCode}
 		}
 		if verdict != nil {
 			action = "mfa_failed"
@@ -131,7 +132,7 @@ func (s *Service) checkCode(ctx context.Context, c Caller, code string, confirmi
 			if next.Failures >= MFAMaxFailures {
 				next.Failures, next.LockedUntil = 0, now.Add(MFALockout)
 				action = "mfa_locked"
-				verdict = Errorf(ELOCKED, "Wrong MFA code. MFA is now locked until %s.", s.when(next.LockedUntil))
+				verdict = &Error{Code: ELOCKED, Message: fmt.Sprintf("Wrong MFA code. MFA is now locked until %s.", s.when(next.LockedUntil)), Field: FieldCode}
 			}
 		} else if confirming {
 			action = "mfa_confirmed"

@@ -228,7 +228,7 @@ func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submiss
 	}
 	switch {
 	case err != nil && replyFor(err).onModal:
-		if block := inputFor(inputNames(ic.View), core.ErrorMessage(err)); block != "" {
+		if block := inputFor(inputNames(ic.View), err); block != "" {
 			if h.hand(slackapi.NewErrorsViewSubmissionResponse(map[string]string{inputBlockPrefix + block: truncate(errorText(err), maxSectionText)})) {
 				a.logFailure(o, err)
 				return

@@ -9,6 +9,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/elevate-pim/elevate/bot"
+	"github.com/elevate-pim/elevate/core"
 )
 
 // Modal limits and ids.
@@ -169,28 +170,11 @@ func inputNames(v slackapi.View) []string {
 	return out
 }
 
-// inputFor picks the input an error message is about, so that Slack shows
-// it under that field: the first input named in the message, the role
-// select only when nothing else is named, else the first input.
-func inputFor(names []string, message string) string {
-	msg := strings.ToLower(message)
-	aliases := map[string][]string{"code": {"code", "mfa"}}
-	for _, n := range names {
-		if n == "role" {
-			continue
-		}
-		keys := aliases[n]
-		if keys == nil {
-			keys = []string{strings.ToLower(n)}
-		}
-		for _, k := range keys {
-			if strings.Contains(msg, k) {
-				return n
-			}
-		}
-	}
-	if slices.Contains(names, "role") && strings.Contains(msg, "role") {
-		return "role"
+// inputFor picks the input err is about, so that Slack shows it under that
+// field: the input core names in the error, else the first input.
+func inputFor(names []string, err error) string {
+	if f := string(core.ErrorField(err)); slices.Contains(names, f) {
+		return f
 	}
 	if len(names) > 0 {
 		return names[0]
