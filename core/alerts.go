@@ -302,7 +302,7 @@ func (a *Alerts) Acknowledge(ctx context.Context, c Caller, id, reason string) (
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
-	if err := checkText("Reason", reason); err != nil {
+	if err := checkText(FieldReason, "Reason", reason); err != nil {
 		return nil, err
 	}
 	return a.close(ctx, id, AlertResolved, c, reason, "alert_acknowledge", func(al *Alert) error {
@@ -325,11 +325,11 @@ func alertReason(reason, verb string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return "", Errorf(EINVALID, "Say why: `alerts %s ID REASON`.", verb)
+		return "", Invalidf(FieldReason, "Say why: `alerts %s ID REASON`.", verb)
 	case len(reason) > maxTextLen:
-		return "", Errorf(EINVALID, "The reason is too long: %d characters, the limit is %d.", len(reason), maxTextLen)
+		return "", Invalidf(FieldReason, "The reason is too long: %d characters, the limit is %d.", len(reason), maxTextLen)
 	}
-	return reason, checkText("Reason", reason)
+	return reason, checkText(FieldReason, "Reason", reason)
 }
 
 // admins returns who holds the admin role now, sorted.

@@ -56,7 +56,7 @@ func (h *harness) scan(t *testing.T) {
 // "alert_open a-xxxx", in order.
 func (h *harness) alertTrail(t *testing.T, kind core.AlertKind) []string {
 	t.Helper()
-	events, _, err := h.store.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), h.store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func wantTrail(t *testing.T, h *harness, kind core.AlertKind, scope string, acti
 		want[i] = a + " " + id
 	}
 	if got := h.alertTrail(t, kind); !slices.Equal(got, want) {
-		events, _, _ := h.store.Audit(context.Background())
+		events, _, _ := core.ReadAudit(context.Background(), h.store, core.AuditFilter{})
 		for _, e := range events {
 			if strings.HasPrefix(e.Action, "alert_") {
 				t.Logf("%s %s %s", e.Time.Format("15:04:05"), e.Action, e.Reason)

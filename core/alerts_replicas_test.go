@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/core/clocktest"
 	"github.com/elevate-pim/elevate/store/redis"
 	"github.com/elevate-pim/elevate/store/redis/redistest"
@@ -37,7 +38,7 @@ func TestScanRunsOncePerPeriodAcrossReplicas(t *testing.T) {
 		wg.Wait()
 		clock.Advance(time.Hour)
 	}
-	events, _, err := replicas[0].store.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), replicas[0].store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (a *Alerts) snapshot(ctx context.Context) (*snapshot, error) {
 // auditLog reads the audit trail once per scan, for the kinds that count activations.
 func (snap *snapshot) auditLog() ([]AuditEvent, error) {
 	if !snap.auditDone {
-		events, _, err := snap.s.store.Audit(snap.ctx)
+		events, _, err := ReadAudit(snap.ctx, snap.s.store, AuditFilter{})
 		if err != nil {
 			return nil, err
 		}

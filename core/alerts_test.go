@@ -281,7 +281,7 @@ func TestAlertDismissal(t *testing.T) {
 		h.advance(t, 3*time.Hour)
 		wantOpen(t, h, core.AlertStandingAccess, "", core.SeverityLow, "bob/vault", "carol/vault")
 		wantTrail(t, h, core.AlertStandingAccess, "", "alert_open", "alert_dismiss", "alert_reopen", "alert_dismiss", "alert_reopen")
-		events, _, _ := h.store.Audit(ctx)
+		events, _, _ := core.ReadAudit(ctx, h.store, core.AuditFilter{})
 		found := false
 		for _, e := range events {
 			found = found || (e.Action == "alert_dismiss" && e.Actor == "dana" && strings.Contains(e.Reason, "vault migration until January"))

@@ -132,7 +132,7 @@ func (a *Alerts) Anchor(ctx context.Context, c Caller) (AuditHead, error) {
 			return AuditHead{}, err
 		}
 	}
-	_, head, err := a.s.store.Audit(ctx)
+	head, err := a.s.store.AuditHead(ctx)
 	if err != nil {
 		return AuditHead{}, err
 	}

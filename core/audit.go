@@ -83,27 +83,6 @@ func Chain(head AuditHead, e AuditEvent) AuditEvent {
 	return e
 }
 
-// VerifyAudit checks the hash chain of events (in append order) against head.
-// It returns nil when intact and otherwise an error naming the first broken event.
-func VerifyAudit(events []AuditEvent, head AuditHead) error {
-	var prev AuditHead
-	for _, e := range events {
-		switch {
-		case e.Seq != prev.Seq+1:
-			return fmt.Errorf("audit event %d: expected sequence %d: an event was removed before it", e.Seq, prev.Seq+1)
-		case e.PrevHash != prev.Hash:
-			return fmt.Errorf("audit event %d: previous hash does not match event %d: the chain is broken", e.Seq, prev.Seq)
-		case e.ComputeHash() != e.Hash:
-			return fmt.Errorf("audit event %d: content does not match its hash: the event was altered", e.Seq)
-		}
-		prev = AuditHead{Seq: e.Seq, Hash: e.Hash}
-	}
-	if prev != head {
-		return fmt.Errorf("audit event %d: the log ends at %d but the recorded head is %d: events were removed from the end", prev.Seq+1, prev.Seq, head.Seq)
-	}
-	return nil
-}
-
 // AuditFilter selects events for export. Zero fields match everything.
 type AuditFilter struct {
 	Since     time.Time

@@ -37,7 +37,7 @@ func TestAuditVerifyNamesTheAlteredEvent(t *testing.T) {
 	if _, err := h.svc.Approve(ctx, as("bob"), r.ID); err != nil {
 		t.Fatal(err)
 	}
-	events, head, err := h.store.Audit(ctx)
+	events, head, err := core.ReadAudit(ctx, h.store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestAuditExportRoundTrip(t *testing.T) {
 	if _, err := h.svc.Deny(ctx, as("bob"), r.ID, "=HYPERLINK(\"http://evil\")"); err != nil {
 		t.Fatal(err)
 	}
-	events, head, _ := h.store.Audit(ctx)
+	events, head, _ := core.ReadAudit(ctx, h.store, core.AuditFilter{})
 	var js bytes.Buffer
 	if err := core.WriteAudit(&js, "json", events); err != nil {
 		t.Fatal(err)

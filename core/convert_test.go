@@ -34,7 +34,7 @@ func mustAssign(t *testing.T, h *harness, a core.Assignment) {
 
 func auditActions(t *testing.T, h *harness) []string {
 	t.Helper()
-	events, _, err := h.store.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), h.store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

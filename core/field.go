@@ -17,5 +17,6 @@ const (
 	FieldTicket        Field = "ticket"
 	FieldCode          Field = "code" // an MFA code
 	FieldReason        Field = "reason"
-	FieldKind          Field = "kind" // eligible or active
+	FieldKind          Field = "kind"   // eligible or active
+	FieldFormat        Field = "format" // of an audit export
 )

@@ -165,7 +165,7 @@ func (h *harness) kinds(id string) []core.EventKind {
 // actions returns the audit actions recorded for request id.
 func (h *harness) actions(t *testing.T, id string) []string {
 	t.Helper()
-	events, head, err := h.store.Audit(context.Background())
+	events, head, err := core.ReadAudit(context.Background(), h.store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,25 +156,6 @@ func (s *Service) AuditLog(ctx context.Context, c Caller, f AuditFilter) ([]Audi
 	if err := s.authorize(ctx, c, "read the audit trail", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
 		return nil, err
 	}
-	return ReadAudit(ctx, s.store, f)
-}
-
-// AuditReader is the part of a Store that audit export and verification need.
-type AuditReader interface {
-	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
-}
-
-// ReadAudit returns the events of r that match f, in order.
-func ReadAudit(ctx context.Context, r AuditReader, f AuditFilter) ([]AuditEvent, error) {
-	events, _, err := r.Audit(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := events[:0]
-	for _, e := range events {
-		if f.Match(e) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	events, _, err := ReadAudit(ctx, s.store, f)
+	return events, err
 }

@@ -7,7 +7,7 @@ import (
 
 // ErrReasonRequired is Decide's answer to a decision without a reason in a
 // review that requires one: chat asks for the reason in a form.
-var ErrReasonRequired = &Error{Code: EINVALID, Message: "This review asks for a reason with every decision."}
+var ErrReasonRequired = &Error{Code: EINVALID, Message: "This review asks for a reason with every decision.", Field: FieldReason}
 
 // Decide records a reviewer's decision (keep or remove) on item n of review
 // id, with an optional reason (required when the plan says so). Only the
@@ -18,11 +18,11 @@ func (r *Reviews) Decide(ctx context.Context, c Caller, id string, n int, d Revi
 	if d != DecisionKeep && d != DecisionRemove {
 		return nil, Errorf(EINVALID, "Decide keep or remove.")
 	}
-	if err := checkText("The reason", reason); err != nil {
+	if err := checkText(FieldReason, "The reason", reason); err != nil {
 		return nil, err
 	}
 	if len([]rune(reason)) > maxTextLen {
-		return nil, Errorf(EINVALID, "The reason is too long: the limit is %d characters.", maxTextLen)
+		return nil, Invalidf(FieldReason, "The reason is too long: the limit is %d characters.", maxTextLen)
 	}
 	for range maxRetries {
 		rv, was, err := r.decidable(ctx, c, id, n)

@@ -379,7 +379,7 @@ func TestReviewTwoReplicas(t *testing.T) {
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Fatalf("posts across replicas = %v, want %v", count, want)
 	}
-	events, _, err := st.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), st, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,8 +81,8 @@ type Store interface {
 	// Alerts returns every stored alert, in any state, sorted by id.
 	Alerts(ctx context.Context) ([]Alert, error)
 
-	// Audit returns every audit event in append order, and the head.
-	Audit(ctx context.Context) ([]AuditEvent, AuditHead, error)
+	// AuditReader reads the audit trail in chunks (see AuditReader).
+	AuditReader
 
 	// Once reports whether key was not seen in the last ttl, and marks it seen.
 	// Adapters use it to de-duplicate retried deliveries.

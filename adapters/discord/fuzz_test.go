@@ -10,6 +10,7 @@ import (
 
 	"github.com/elevate-pim/elevate/adapters/discord"
 	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
+	"github.com/elevate-pim/elevate/core"
 )
 
 // FuzzInteractionPayloads posts validly signed arbitrary bodies: none may
@@ -35,7 +36,7 @@ func FuzzInteractionPayloads(f *testing.F) {
 	}
 	handler := h.a.Handler()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		events, _, err := h.store.Audit(h.ctx)
+		events, _, err := core.ReadAudit(h.ctx, h.store, core.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +56,7 @@ func FuzzInteractionPayloads(f *testing.F) {
 				t.Fatalf("answer %q is not an interaction response", rec.Body.Bytes())
 			}
 		case rec.Code == http.StatusBadRequest || rec.Code == http.StatusRequestEntityTooLarge:
-			after, _, err := h.store.Audit(h.ctx)
+			after, _, err := core.ReadAudit(h.ctx, h.store, core.AuditFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}

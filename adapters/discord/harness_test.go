@@ -273,7 +273,7 @@ func (h *harness) request(id string) *core.Request {
 // auditActions returns the audit trail's actions, in order.
 func (h *harness) auditActions() []string {
 	h.t.Helper()
-	events, _, err := h.store.Audit(h.ctx)
+	events, _, err := core.ReadAudit(h.ctx, h.store, core.AuditFilter{})
 	if err != nil {
 		h.t.Fatal(err)
 	}

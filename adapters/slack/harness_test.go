@@ -477,7 +477,7 @@ func (e *env) request(principal, role string) *core.Request {
 
 // auditCount counts audit events with action.
 func (e *env) auditCount(action string) int {
-	events, _, err := e.store.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), e.store, core.AuditFilter{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

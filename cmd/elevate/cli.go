@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/elevate-pim/elevate/core"
@@ -265,11 +264,19 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer closeStore()
-	events, err := core.ReadAudit(ctx, st, f)
+	aw, err := core.NewAuditWriter(stdout, *format)
 	if err != nil {
 		return err
 	}
-	return core.WriteAudit(stdout, *format, events)
+	if _, err := core.ScanAudit(ctx, st, 0, func(e *core.AuditEvent) error {
+		if !f.Match(*e) {
+			return nil
+		}
+		return aw.Write(e)
+	}); err != nil {
+		return err
+	}
+	return aw.Close()
 }
 
 // cmdAuditVerify checks the audit hash chain of the store or of an exported JSON file.
@@ -280,37 +287,50 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var events []core.AuditEvent
-	var head core.AuditHead
+	var (
+		n   int64
+		err error
+	)
 	switch {
 	case *file != "":
-		data, err := os.ReadFile(*file)
-		if err != nil {
-			return err
-		}
-		if events, err = core.ReadAuditJSON(strings.NewReader(string(data))); err != nil {
-			return fmt.Errorf("%s: %w", *file, err)
-		}
-		// An export carries no separate head: its last event is the head.
-		if n := len(events); n > 0 {
-			head = core.AuditHead{Seq: events[n-1].Seq, Hash: events[n-1].Hash}
-		}
+		n, err = verifyExport(*file)
 	case *cfgPath != "":
-		st, closeStore, err := openStoreForCLI(ctx, *cfgPath, stderr)
-		if err != nil {
-			return err
+		st, closeStore, oerr := openStoreForCLI(ctx, *cfgPath, stderr)
+		if oerr != nil {
+			return oerr
 		}
 		defer closeStore()
-		if events, head, err = st.Audit(ctx); err != nil {
-			return err
-		}
+		n, err = core.VerifyStoredAudit(ctx, st)
 	default:
 		return usageError("audit verify: give --config FILE or --file EXPORT.json")
 	}
-	if err := core.VerifyAudit(events, head); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "audit verify: FAILED: %v\n", err)
 		return errReported
 	}
-	fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact\n", len(events))
+	fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact\n", n)
 	return nil
+}
+
+// verifyExport verifies an `audit export --format json` file event by
+// event, and returns how many it checked. An export carries no separate
+// head: its last event is the head.
+func verifyExport(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var (
+		v    core.AuditVerifier
+		last core.AuditHead
+	)
+	err = core.ScanAuditJSON(f, func(e *core.AuditEvent) error {
+		last = core.AuditHead{Seq: e.Seq, Hash: e.Hash}
+		return v.Add(e)
+	})
+	if err != nil {
+		return v.Count(), fmt.Errorf("%s: %w", path, err)
+	}
+	return v.Count(), v.End(last)
 }

@@ -46,16 +46,19 @@ func cmdConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 // writeAudit saves the audit trail as a JSON export.
 func writeAudit(ctx context.Context, m *Main, path string) error {
-	events, err := core.ReadAudit(ctx, m.Store, core.AuditFilter{})
-	if err != nil {
-		return err
-	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := core.WriteAudit(f, "json", events); err != nil {
-		f.Close()
+	defer f.Close()
+	aw, err := core.NewAuditWriter(f, "json")
+	if err != nil {
+		return err
+	}
+	if _, err := core.ScanAudit(ctx, m.Store, 0, aw.Write); err != nil {
+		return err
+	}
+	if err := aw.Close(); err != nil {
 		return err
 	}
 	return f.Close()

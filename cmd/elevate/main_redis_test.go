@@ -262,7 +262,7 @@ func TestDecisionRaceAcrossReplicas(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	events, head, err := a.Store.Audit(ctx)
+	events, head, err := core.ReadAudit(ctx, a.Store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestFailingRevokeOnRedis(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		events, _, err := m.Store.Audit(ctx)
+		events, _, err := core.ReadAudit(ctx, m.Store, core.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

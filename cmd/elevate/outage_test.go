@@ -214,7 +214,7 @@ func TestFailedGrantIsNotRepliedActive(t *testing.T) {
 			t.Errorf("%s: reply to a request whose grant was refused:\n%s\nwant it Failed, without Deactivate", name, got)
 		}
 	}
-	events, _, err := e.m.Store.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), e.m.Store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestThreeSchedulersRunEachJobOnce(t *testing.T) {
 			t.Fatalf("%s revoked %d times", id, got)
 		}
 	}
-	events, _, err := a.Store.Audit(ctx)
+	events, _, err := core.ReadAudit(ctx, a.Store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 			t.Fatalf("window of p%d still there: %v", i, err)
 		}
 	}
-	events, head, err := m.Store.Audit(ctx)
+	events, head, err := core.ReadAudit(ctx, m.Store, core.AuditFilter{})
 	if err != nil || core.VerifyAudit(events, head) != nil {
 		t.Fatalf("audit after kills: %v", err)
 	}

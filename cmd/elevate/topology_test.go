@@ -140,7 +140,7 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 			t.Errorf("%s: activation returned %s, which the trail does not hold", p, want)
 		}
 	}
-	events, head, err := replicas[1].Store.Audit(ctx)
+	events, head, err := core.ReadAudit(ctx, replicas[1].Store, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 // requestsOf returns the ids of the requests the audit trail records for principal.
 func requestsOf(t *testing.T, st core.Store, principal string) []string {
 	t.Helper()
-	events, _, err := st.Audit(context.Background())
+	events, _, err := core.ReadAudit(context.Background(), st, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -247,15 +247,33 @@ func (s *Store) MFA(ctx context.Context, principal string) (*core.MFARecord, err
 	return cloneMFA(r), nil
 }
 
-// Audit returns every audit event in append order, and the head
-// (the zero AuditHead when the log is empty).
-func (s *Store) Audit(ctx context.Context) ([]core.AuditEvent, core.AuditHead, error) {
+// AuditRange returns copies of up to limit events after the sequence
+// number after. Events are numbered from 1 without gaps, so event n is at
+// index n-1.
+func (s *Store) AuditRange(ctx context.Context, after int64, limit int) ([]core.AuditEvent, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, core.AuditHead{}, err
+		return nil, err
+	}
+	if err := core.ValidateAuditRange(after, limit); err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]core.AuditEvent(nil), s.audit...), s.head, nil
+	if after >= int64(len(s.audit)) {
+		return nil, nil
+	}
+	end := min(int64(len(s.audit)), after+int64(limit))
+	return append([]core.AuditEvent(nil), s.audit[after:end]...), nil
+}
+
+// AuditHead returns the head, the zero AuditHead when the log is empty.
+func (s *Store) AuditHead(ctx context.Context) (core.AuditHead, error) {
+	if err := ctx.Err(); err != nil {
+		return core.AuditHead{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.head, nil
 }
 
 // cloneMFA returns a deep copy of r.

@@ -4,6 +4,8 @@
 -- Audit events are chained here, where appends are serialized: each gets
 -- the next sequence number and hash = sha256(prev ‖ seq ‖ content digest)
 -- over raw bytes (core.ChainHash), so concurrent writers never collide.
+-- An event's stream entry id is 0-SEQ, so readers seek to a sequence
+-- number directly (XRANGE from 0-SEQ).
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 --
@@ -236,7 +238,7 @@ if nAudit > 0 then
   for i = 0, nAudit - 1 do
     seq = seq + 1
     local h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[aAudit + 2 * i + 1]))
-    redis.call('XADD', KEYS[5], '*', 'e', ARGV[aAudit + 2 * i], 'seq', string.format('%d', seq), 'prev', hash, 'hash', h)
+    redis.call('XADD', KEYS[5], '0-' .. string.format('%d', seq), 'e', ARGV[aAudit + 2 * i], 'prev', hash, 'hash', h)
     hash = h
   end
   redis.call('SET', KEYS[6], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')

@@ -215,7 +215,7 @@ func TestOneTransitionWinsAcrossStores(t *testing.T) {
 		if err != nil || got.DecidedBy != winner || got.Version != 2 {
 			t.Fatalf("request = %+v, %v; want decided by %s at version 2", got, err, winner)
 		}
-		events, head, err := s.Audit(t.Context())
+		events, head, err := core.ReadAudit(t.Context(), s, core.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +331,7 @@ func TestAuditChainContinuesAcrossStores(t *testing.T) {
 	// a's idea of the head is now stale: it must learn the new one and retry.
 	mustApply(t, a, core.Change{Audit: []core.AuditEvent{event("a", "fourth")}})
 
-	events, head, err := b.Audit(t.Context())
+	events, head, err := core.ReadAudit(t.Context(), b, core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +367,7 @@ func TestConcurrentAuditAcrossStores(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	events, head, err := stores[0].Audit(t.Context())
+	events, head, err := core.ReadAudit(t.Context(), stores[0], core.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,9 +34,10 @@ func storeCalls(s core.Store) map[string]func(ctx context.Context) error {
 		"CompleteJob": func(ctx context.Context) error {
 			return s.CompleteJob(ctx, core.Job{Kind: core.JobExpire, Ref: "r-1", Due: now, Lease: now})
 		},
-		"Jobs":  func(ctx context.Context) error { _, err := s.Jobs(ctx); return err },
-		"Audit": func(ctx context.Context) error { _, _, err := s.Audit(ctx); return err },
-		"Once":  func(ctx context.Context) error { _, err := s.Once(ctx, "k", time.Minute); return err },
+		"Jobs":       func(ctx context.Context) error { _, err := s.Jobs(ctx); return err },
+		"AuditRange": func(ctx context.Context) error { _, err := s.AuditRange(ctx, 0, 10); return err },
+		"AuditHead":  func(ctx context.Context) error { _, err := s.AuditHead(ctx); return err },
+		"Once":       func(ctx context.Context) error { _, err := s.Once(ctx, "k", time.Minute); return err },
 	}
 }
 

@@ -83,3 +83,48 @@ func testConcurrentAudit(t *testing.T, s core.Store) {
 		}
 	}
 }
+
+// testAuditRange checks reads from a cursor: windows of the trail by
+// sequence number, an empty read past the end, and refused bad arguments.
+func testAuditRange(t *testing.T, s core.Store) {
+	if es, err := s.AuditRange(t.Context(), 0, 10); err != nil || len(es) != 0 {
+		t.Fatalf("AuditRange on an empty store = %d events, %v; want none", len(es), err)
+	}
+	var c core.Change
+	for i := range 10 {
+		c.Audit = append(c.Audit, newEvent("alice", fmt.Sprintf("action-%d", i), ""))
+	}
+	mustApply(t, s, c)
+	for _, r := range []struct {
+		after      int64
+		limit      int
+		first, end int64 // want events first..end-1
+	}{
+		{0, 3, 1, 4}, {3, 3, 4, 7}, {8, 5, 9, 11}, {9, 1, 10, 11}, {10, 5, 0, 0}, {1000, 5, 0, 0}, {0, 100, 1, 11},
+	} {
+		es, err := s.AuditRange(t.Context(), r.after, r.limit)
+		if err != nil {
+			t.Fatalf("AuditRange(%d, %d): %v", r.after, r.limit, err)
+		}
+		if int64(len(es)) != r.end-r.first {
+			t.Fatalf("AuditRange(%d, %d) = %d events, want %d", r.after, r.limit, len(es), r.end-r.first)
+		}
+		for i, e := range es {
+			if want := r.first + int64(i); e.Seq != want || e.Action != fmt.Sprintf("action-%d", want-1) || e.Hash != e.ComputeHash() {
+				t.Fatalf("AuditRange(%d, %d)[%d] = #%d %s, want #%d with its own hash", r.after, r.limit, i, e.Seq, e.Action, want)
+			}
+		}
+	}
+	head, err := s.AuditHead(t.Context())
+	if err != nil || head.Seq != 10 {
+		t.Fatalf("AuditHead = %+v, %v; want seq 10", head, err)
+	}
+	for _, bad := range []struct {
+		after int64
+		limit int
+	}{{0, 0}, {0, -1}, {-1, 5}} {
+		if _, err := s.AuditRange(t.Context(), bad.after, bad.limit); core.ErrorCode(err) != core.EINVALID {
+			t.Errorf("AuditRange(%d, %d): %v, want EINVALID", bad.after, bad.limit, err)
+		}
+	}
+}

@@ -246,12 +246,25 @@ func mustJobs(t *testing.T, s core.Store) []core.Job {
 	return js
 }
 
-// mustAudit returns the audit log and head, and fails the test unless the chain verifies.
+// mustAudit returns the audit log and head, read two events at a time so
+// that paging by cursor is exercised, and fails the test unless the chain
+// verifies.
 func mustAudit(t *testing.T, s core.Store) ([]core.AuditEvent, core.AuditHead) {
 	t.Helper()
-	es, head, err := s.Audit(t.Context())
+	head, err := s.AuditHead(t.Context())
 	if err != nil {
-		t.Fatalf("Audit: %v", err)
+		t.Fatalf("AuditHead: %v", err)
+	}
+	var es []core.AuditEvent
+	for {
+		chunk, err := s.AuditRange(t.Context(), int64(len(es)), 2)
+		if err != nil {
+			t.Fatalf("AuditRange(%d, 2): %v", len(es), err)
+		}
+		es = append(es, chunk...)
+		if len(chunk) < 2 {
+			break
+		}
 	}
 	if err := core.VerifyAudit(es, head); err != nil {
 		t.Fatalf("VerifyAudit: %v", err)

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Alerts", testAlerts},
 		{"AuditChain", testAuditChain},
 		{"ConcurrentAudit", testConcurrentAudit},
+		{"AuditRange", testAuditRange},
 		{"MFACompareAndSet", testMFACompareAndSet},
 		{"Once", testOnce},
 		{"Lease", testLease},
