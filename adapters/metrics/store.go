@@ -112,14 +112,12 @@ func (s *store) Jobs(ctx context.Context) ([]core.Job, error) {
 	return timed(s, "jobs", func() ([]core.Job, error) { return s.Store.Jobs(ctx) })
 }
 
-func (s *store) Audit(ctx context.Context) ([]core.AuditEvent, core.AuditHead, error) {
-	var head core.AuditHead
-	evs, err := timed(s, "audit", func() ([]core.AuditEvent, error) {
-		evs, h, err := s.Store.Audit(ctx)
-		head = h
-		return evs, err
-	})
-	return evs, head, err
+func (s *store) AuditRange(ctx context.Context, after int64, limit int) ([]core.AuditEvent, error) {
+	return timed(s, "audit_range", func() ([]core.AuditEvent, error) { return s.Store.AuditRange(ctx, after, limit) })
+}
+
+func (s *store) AuditHead(ctx context.Context) (core.AuditHead, error) {
+	return timed(s, "audit_head", func() (core.AuditHead, error) { return s.Store.AuditHead(ctx) })
 }
 
 func (s *store) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
