@@ -40,7 +40,7 @@ func testPurgeRequest(t *testing.T, s core.Store) {
 	if reqs, err := s.AwaitingApproval(ctx, "prod-db"); err != nil || len(reqs) != 0 {
 		t.Fatalf("requests awaiting approval after purging the one: %v %v", reqs, err)
 	}
-	events, head, err := s.Audit(ctx)
+	events, head, err := core.ReadAudit(ctx, s, core.AuditFilter{})
 	if err != nil || len(events) != 1 || core.VerifyAudit(events, head) != nil {
 		t.Fatalf("audit after purges: %v %v", events, err)
 	}
