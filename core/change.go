@@ -203,3 +203,11 @@ func ValidateLease(name string, ttl time.Duration) error {
 	}
 	return nil
 }
+
+// ValidateCursor rejects a cursor without a name.
+func ValidateCursor(name string) error {
+	if name == "" {
+		return Errorf(EINVALID, "A cursor has no name.")
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ type Store struct {
 	seenSweep   int                  // len(seen) at which expired keys are next swept
 	leases      map[string]lease     // held leases by name
 	leaseTokens map[string]int64     // the last fencing token given per lease name
+	cursors     map[string]int64     // durable cursors by name
 	rv          reviews
 }
 
@@ -79,6 +80,7 @@ func New(opts ...Option) *Store {
 		seen:        make(map[string]time.Time),
 		leases:      make(map[string]lease),
 		leaseTokens: make(map[string]int64),
+		cursors:     make(map[string]int64),
 		rv:          newReviews(),
 		alerts:      make(map[string]*core.Alert),
 	}

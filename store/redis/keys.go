@@ -37,6 +37,7 @@ func (k keyspace) mfa(principal string) string      { return k.tag + "mfa:" + pr
 func (k keyspace) once(key string) string           { return k.tag + "once:" + key }
 func (k keyspace) lease(name string) string         { return k.tag + "lease:" + name }
 func (k keyspace) leaseToken(name string) string    { return k.tag + "leasetok:" + name }
+func (k keyspace) cursor(name string) string        { return k.tag + "cursor:" + name }
 func (k keyspace) copies(request string) string     { return k.tag + "copies:" + request }
 func (k keyspace) windowOf(w core.WindowKey) string { return k.window(w.Principal, w.Role) }
 
