@@ -41,3 +41,7 @@ func finalAt(req *Request) time.Time {
 	}
 	return req.EndsAt
 }
+
+// DefaultAuditHot is how long audit events stay in the store before they
+// move to the archive, when Config.AuditHot is zero.
+const DefaultAuditHot = 30 * 24 * time.Hour

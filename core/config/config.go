@@ -56,6 +56,8 @@ type Config struct {
 	Store StoreSettings
 	// Retention says how long finished things are kept.
 	Retention RetentionSettings
+	// Audit configures the audit archive and SIEM streaming.
+	Audit AuditSettings
 	// Targets are the systems each role is granted in: role name → targets.
 	Targets map[string][]Target
 	// Server, Slack and Discord configure the transports; environment
@@ -128,6 +130,19 @@ type RetentionSettings struct {
 	// Requests is how long a final request is kept before the scheduler
 	// deletes it (its audit events stay); default core.DefaultRequestRetention.
 	Requests time.Duration
+}
+
+// AuditSettings configure where the audit trail goes besides the store.
+type AuditSettings struct {
+	// Hot is how long events stay in the store before they move to the
+	// archive (default core.DefaultAuditHot); it applies only with an archive.
+	Hot time.Duration
+	// ArchiveDir is the directory of the archive's segment files ("" for
+	// no archive: the store keeps every event). Replicas must share it.
+	ArchiveDir string
+	// SyslogURL (tcp://host:port or tls://host:port) and HTTPURL (an
+	// http(s) endpoint taking JSON lines) receive every event as it happens.
+	SyslogURL, HTTPURL string
 }
 
 // Load reads the file at path and parses it. A file that cannot be read is

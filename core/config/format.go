@@ -21,6 +21,7 @@ type fileFormat struct {
 	MFA           mfaSpec                  `yaml:"mfa"`
 	Store         storeSpec                `yaml:"store"`
 	Retention     retentionSpec            `yaml:"retention"`
+	Audit         auditSpec                `yaml:"audit"`
 	Server        serverSpec               `yaml:"server"`
 	Slack         slackSpec                `yaml:"slack"`
 	Discord       discordSpec              `yaml:"discord"`
@@ -172,6 +173,17 @@ type storeSpec struct {
 
 type retentionSpec struct {
 	Requests string `yaml:"requests"`
+}
+
+type auditSpec struct {
+	Hot        string   `yaml:"hot"`
+	ArchiveDir string   `yaml:"archive_dir"`
+	SIEM       siemSpec `yaml:"siem"`
+}
+
+type siemSpec struct {
+	Syslog string `yaml:"syslog"`
+	HTTP   string `yaml:"http"`
 }
 
 type serverSpec struct {

@@ -237,6 +237,12 @@ func TestProblems(t *testing.T) {
 			"store.redis_mode", `unknown mode "galaxy": use cluster`},
 		{"bad retention", with("top", "retention: {requests: soon} #<"),
 			"retention.requests", `cannot read duration "soon"`},
+		{"bad audit hot", with("top", "audit: {hot: forever} #<"),
+			"audit.hot", `cannot read duration "forever"`},
+		{"bad syslog URL", with("top", "audit:\n  siem: {syslog: 'udp://h:514'} #<"),
+			"audit.siem.syslog", `"udp://h:514": use tcp://host:port or tls://host:port`},
+		{"bad SIEM HTTP URL", with("top", "audit:\n  siem: {http: 'ftp://h'} #<"),
+			"audit.siem.http", `"ftp://h": use an http:// or https:// URL`},
 
 		// Secrets.
 		{"plain secret", with("top", "mfa:\n  encryption_key: hunter2hunter2 #<"),

@@ -56,6 +56,7 @@ func (l *loader) build(spec *fileFormat) *Config {
 		l.problem("store.redis_mode", "unknown mode %s: use cluster, or leave it out for one server or Sentinel (a URL with master_name)", quote(m))
 	}
 	cfg.Retention = l.retention(spec.Retention)
+	cfg.Audit = l.audit(spec.Audit)
 	cfg.Targets = l.allTargets(spec)
 	cfg.Server = ServerSettings{HTTPAddr: spec.Server.HTTPAddr}
 	cfg.Slack = SlackSettings{BotToken: spec.Slack.BotToken, SigningSecret: spec.Slack.SigningSecret, AppToken: spec.Slack.AppToken, APIURL: spec.Slack.APIURL}
@@ -68,6 +69,21 @@ func (l *loader) retention(s retentionSpec) RetentionSettings {
 	out := RetentionSettings{Requests: core.DefaultRequestRetention}
 	if d, ok := l.duration("retention.requests", s.Requests, false); ok && d > 0 {
 		out.Requests = d
+	}
+	return out
+}
+
+// audit builds the audit archive and SIEM settings, defaults applied.
+func (l *loader) audit(s auditSpec) AuditSettings {
+	out := AuditSettings{Hot: core.DefaultAuditHot, ArchiveDir: s.ArchiveDir, SyslogURL: s.SIEM.Syslog, HTTPURL: s.SIEM.HTTP}
+	if d, ok := l.duration("audit.hot", s.Hot, false); ok && d > 0 {
+		out.Hot = d
+	}
+	if u := s.SIEM.Syslog; u != "" && !strings.HasPrefix(u, "tcp://") && !strings.HasPrefix(u, "tls://") {
+		l.problem("audit.siem.syslog", "%s: use tcp://host:port or tls://host:port", quote(u))
+	}
+	if u := s.SIEM.HTTP; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		l.problem("audit.siem.http", "%s: use an http:// or https:// URL", quote(u))
 	}
 	return out
 }
