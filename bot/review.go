@@ -225,6 +225,8 @@ func (b *Bot) reviewNotice(e core.Event) Message {
 		return m
 	case core.EventReviewEnded:
 		return Message{Title: "Access review ended", Text: e.Message, Tone: ToneSuccess, ReviewID: rv.ID}
+	case core.EventReviewProgress:
+		return Message{Title: "Access review progress", Text: e.Message, Tone: ToneInfo, ReviewID: rv.ID}
 	}
 	return Message{Title: "Access review started", Text: e.Message, Tone: ToneInfo, ReviewID: rv.ID}
 }

@@ -33,6 +33,7 @@ const (
 	EventReviewRequested EventKind = "review_requested" // a reviewer's DM: Recipients, with a page of their items
 	EventReviewReminder  EventKind = "review_reminder"  // a reminder to a reviewer with undecided items
 	EventReviewEnded     EventKind = "review_ended"     // a review closed: a channel post with totals
+	EventReviewProgress  EventKind = "review_progress"  // a review's counts at a reminder: a channel post
 )
 
 // Severity ranks alerts.

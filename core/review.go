@@ -15,13 +15,14 @@ type ReviewPlan struct {
 	Roles         []string         `json:"roles"` // the roles reviewed
 	Kinds         []AssignmentKind `json:"kinds"` // which assignments: eligible, active or both
 	PermanentOnly bool             `json:"permanent_only,omitempty"`
-	Start         time.Time        `json:"start,omitzero"`        // first instance (recurring reviews)
-	Every         Period           `json:"every,omitzero"`        // zero: the review runs once
-	End           time.Time        `json:"end,omitzero"`          // no instance starts at or after End
-	Occurrences   int              `json:"occurrences,omitempty"` // at most this many instances; 0: unbounded
-	Stages        []ReviewStage    `json:"stages"`                // 1 to MaxReviewStages
-	Reminders     []Reminder       `json:"reminders"`             // per stage
-	Channel       string           `json:"channel,omitempty"`     // progress, start and end posts
+	Start         time.Time        `json:"start,omitzero"`          // first instance (recurring reviews)
+	Every         Period           `json:"every,omitzero"`          // zero: the review runs once
+	End           time.Time        `json:"end,omitzero"`            // no instance starts at or after End
+	Occurrences   int              `json:"occurrences,omitempty"`   // at most this many instances; 0: unbounded
+	Stages        []ReviewStage    `json:"stages"`                  // 1 to MaxReviewStages
+	Reminders     []Reminder       `json:"reminders"`               // per stage
+	Channel       string           `json:"channel,omitempty"`       // start and end posts, and progress posts
+	PostProgress  bool             `json:"post_progress,omitempty"` // post progress to Channel at each reminder
 	AutoApply     bool             `json:"auto_apply"`
 	IfNoAnswer    ReviewDecision   `json:"if_no_answer"` // keep, remove or recommendation
 	RequireReason bool             `json:"require_reason,omitempty"`

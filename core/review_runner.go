@@ -371,9 +371,26 @@ func (r *Reviews) remind(ctx context.Context, id string) error {
 			return err
 		}
 		next.Version = rv.Version + 1
+		if next.Plan.PostProgress {
+			if err := r.postProgress(ctx, next, now); err != nil {
+				return err
+			}
+		}
 		return r.tell(ctx, next, EventReviewReminder)
 	}
 	return Errorf(ECONFLICT, "Review %s is changing too quickly.", id)
+}
+
+// postProgress posts rv's counts to its channel.
+func (r *Reviews) postProgress(ctx context.Context, rv *Review, now time.Time) error {
+	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
+	if err != nil {
+		return err
+	}
+	r.s.events.Publish(ctx, Event{Kind: EventReviewProgress, Severity: SeverityInfo, Time: now, Actor: System.Principal, Review: rv.Clone(), Counts: counts,
+		Message: fmt.Sprintf("%s of %s: %d undecided, %d keep, %d remove; reviewers decide until %s.", rv.ID, joinRoles(rv.Plan.Roles),
+			counts[ItemPending], counts[string(DecisionKeep)], counts[string(DecisionRemove)], r.s.when(rv.StageEnd))})
+	return nil
 }
 
 // reviewAudit is the audit record of a review-level action.

@@ -166,7 +166,7 @@ func weekly(ifNoAnswer core.ReviewDecision) core.ReviewPlan {
 	return core.ReviewPlan{Name: "staging-weekly", Roles: []string{"staging"}, Kinds: []core.AssignmentKind{core.Eligible},
 		Start: t0.Add(time.Hour), Every: core.Period{Fixed: 7 * 24 * time.Hour},
 		Stages:    []core.ReviewStage{{Reviewers: []string{core.ReviewersManager}, Duration: 3 * 24 * time.Hour}},
-		Reminders: core.DefaultReminders, AutoApply: true, IfNoAnswer: ifNoAnswer, Channel: "security"}
+		Reminders: core.DefaultReminders, AutoApply: true, IfNoAnswer: ifNoAnswer, Channel: "security", PostProgress: true}
 }
 
 // TestReviewRecurring: a review every 7 days for 3 starts its instances on
@@ -199,7 +199,12 @@ func TestReviewRecurring(t *testing.T) {
 			t.Fatalf("reminder before halfway: %v", dms(got))
 		}
 		e.to(t, start.Add(36*time.Hour))
-		wantLines(t, "halfway reminders", dms(e.took(core.EventReviewReminder)), "carol:rv-staging-weekly-1:alice")
+		evs = e.took(core.EventReviewReminder, core.EventReviewProgress)
+		wantLines(t, "halfway reminders", dms(evs), "carol:rv-staging-weekly-1:alice")
+		if evs[0].Kind != core.EventReviewProgress || evs[0].Counts[core.ItemPending] != 1 || evs[0].Counts["keep"] != 1 ||
+			!strings.Contains(evs[0].Message, "1 undecided, 1 keep, 0 remove") {
+			t.Fatalf("progress post = %+v", evs[0])
+		}
 		e.to(t, start.Add(48*time.Hour))
 		wantLines(t, "reminders a day before the end", dms(e.took(core.EventReviewReminder)), "carol:rv-staging-weekly-1:alice")
 
@@ -370,12 +375,13 @@ func TestReviewTwoReplicas(t *testing.T) {
 		}
 		runBoth()
 	}
-	all := append(a.took(core.EventReviewRequested, core.EventReviewReminder, core.EventReviewEnded), b.took(core.EventReviewRequested, core.EventReviewReminder, core.EventReviewEnded)...)
+	kinds := []core.EventKind{core.EventReviewRequested, core.EventReviewReminder, core.EventReviewProgress, core.EventReviewEnded}
+	all := append(a.took(kinds...), b.took(kinds...)...)
 	count := map[string]int{}
 	for _, ev := range all {
 		count[string(ev.Kind)+":"+strings.Join(ev.Recipients, ",")]++
 	}
-	want := map[string]int{"review_requested:carol": 1, "review_requested:dana": 1, "review_reminder:carol": 2, "review_reminder:dana": 2, "review_ended:": 1}
+	want := map[string]int{"review_requested:carol": 1, "review_requested:dana": 1, "review_reminder:carol": 2, "review_reminder:dana": 2, "review_progress:": 2, "review_ended:": 1}
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Fatalf("posts across replicas = %v, want %v", count, want)
 	}

@@ -27,7 +27,7 @@ func (n *Notifier) route(e core.Event) []delivery {
 				out = append(out, delivery{to: Destination{Principal: p}, audience: bot.ForRequester})
 			}
 			return out
-		case core.EventReviewStarted, core.EventReviewEnded:
+		case core.EventReviewStarted, core.EventReviewEnded, core.EventReviewProgress:
 			if ch := e.Review.Plan.Channel; ch != "" {
 				return n.channel(ch)
 			}

@@ -149,6 +149,7 @@ type reviewSpec struct {
 	Stages        []reviewStageSpec `yaml:"stages"`
 	Reminders     []string          `yaml:"reminders"`
 	Channel       string            `yaml:"channel"`
+	PostProgress  bool              `yaml:"post_progress"`
 	AutoApply     *bool             `yaml:"auto_apply"`
 	IfNoAnswer    string            `yaml:"if_no_answer"`
 	RequireReason bool              `yaml:"require_reason"`

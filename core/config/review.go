@@ -16,7 +16,7 @@ func (l *loader) reviews(spec *fileFormat, roles map[string]*core.Role, channels
 	for _, name := range byLine(l, "reviews", spec.Reviews) {
 		s, path := spec.Reviews[name], "reviews."+name
 		l.checkID(path, "review", name)
-		p := core.ReviewPlan{Name: name, PermanentOnly: s.PermanentOnly, Occurrences: s.Occurrences, Channel: s.Channel,
+		p := core.ReviewPlan{Name: name, PermanentOnly: s.PermanentOnly, Occurrences: s.Occurrences, Channel: s.Channel, PostProgress: s.PostProgress,
 			AutoApply: s.AutoApply == nil || *s.AutoApply, RequireReason: s.RequireReason}
 		p.Roles = l.reviewRoles(path, s, roles)
 		switch s.Assignments {

@@ -34,6 +34,7 @@ func TestReviewDefinition(t *testing.T) {
       - {reviewers: [manager], fallback: [group:leads], duration: 4d}
     reminders: [25%, 12h]
     channel: sec
+    post_progress: true
     auto_apply: false
     if_no_answer: recommendation
     require_reason: true
@@ -50,7 +51,7 @@ func TestReviewDefinition(t *testing.T) {
 	want := fmt.Sprint(core.ReviewPlan{Name: "quarterly", Roles: []string{"admin"}, Kinds: []core.AssignmentKind{core.Eligible}, PermanentOnly: true,
 		Start: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Every: core.Period{Months: 3}, Occurrences: 4,
 		Stages:    []core.ReviewStage{{Reviewers: []string{"self"}, Duration: 72 * time.Hour}, {Reviewers: []string{"manager"}, Fallback: []string{"group:leads"}, Duration: 96 * time.Hour}},
-		Reminders: []core.Reminder{{Fraction: 0.25}, {Before: 12 * time.Hour}}, Channel: "sec", IfNoAnswer: core.DecisionRecommendation,
+		Reminders: []core.Reminder{{Fraction: 0.25}, {Before: 12 * time.Hour}}, Channel: "sec", PostProgress: true, IfNoAnswer: core.DecisionRecommendation,
 		RequireReason: true, UnusedFor: 60 * 24 * time.Hour})
 	if got := fmt.Sprint(p); got != want {
 		t.Fatalf("plan:\ngot  %s\nwant %s", got, want)
