@@ -128,6 +128,7 @@ type Adapter struct {
 	key     ed25519.PublicKey // nil: the HTTP endpoint is off
 	session *discordgo.Session
 	gateway atomic.Bool // the gateway session is connected
+	holding atomic.Bool // this replica holds the gateway lease
 	pool    *pool
 	groups  memberCache
 

@@ -54,6 +54,8 @@ func (a *Adapter) holdGateway(ctx context.Context) {
 // serveLease runs the gateway session while token holds the lease, then
 // disconnects, and releases the lease if ctx ended.
 func (a *Adapter) serveLease(ctx context.Context, token int64, ttl, every time.Duration) {
+	a.holding.Store(true)
+	defer a.holding.Store(false)
 	held, drop := context.WithCancel(ctx)
 	connected := make(chan struct{})
 	go func() {

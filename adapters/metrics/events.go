@@ -16,7 +16,7 @@ var requestOutcomes = map[core.EventKind]string{
 }
 
 // Events wraps next, an event sink, counting request outcomes, approval
-// decisions and their latency, ended windows and alerts on the way.
+// decisions and their latency, ended windows and alert transitions on the way.
 func (m *Metrics) Events(next core.EventSink) core.EventSink {
 	return core.EventSinkFunc(func(ctx context.Context, e core.Event) {
 		m.observeEvent(e)
@@ -26,7 +26,11 @@ func (m *Metrics) Events(next core.EventSink) core.EventSink {
 
 func (m *Metrics) observeEvent(e core.Event) {
 	if e.Kind == core.EventAlert {
-		m.alerts.WithLabelValues(string(e.Severity)).Inc()
+		kind := "unrecorded"
+		if e.Alert != nil {
+			kind = string(e.Alert.Kind)
+		}
+		m.alerts.WithLabelValues(kind, string(e.Severity)).Inc()
 		return
 	}
 	r := e.Request

@@ -53,7 +53,7 @@ func New() *Metrics {
 	m.decisions = m.counter("approval_decisions_total", "Approval decisions, by role and decision (approved, denied).", "role", "decision")
 	m.decisionTime = m.histogram("approval_decision_seconds", "Time from a request to its approval decision, by role.",
 		[]float64{10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600}, "role")
-	m.alerts = m.counter("alerts_total", "Security alerts raised, by severity.", "severity")
+	m.alerts = m.counter("alert_events_total", "Security alert transitions published (opened, updated, resolved, dismissed), by kind and severity.", "kind", "severity")
 	m.jobs = m.counter("scheduler_jobs_total", "Scheduled jobs run, by kind and result (ok, error).", "kind", "result")
 	m.lag = m.histogram("scheduler_lag_seconds", "Delay from a job's due time to its run, by kind.",
 		[]float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300}, "kind")

@@ -123,3 +123,7 @@ func (s *store) AuditHead(ctx context.Context) (core.AuditHead, error) {
 func (s *store) Once(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	return timed(s, "once", func() (bool, error) { return s.Store.Once(ctx, key, ttl) })
 }
+
+func (s *store) Alerts(ctx context.Context) ([]core.Alert, error) {
+	return timed(s, "alerts", func() ([]core.Alert, error) { return s.Store.Alerts(ctx) })
+}

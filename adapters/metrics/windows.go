@@ -14,32 +14,61 @@ const scrapeTimeout = 2 * time.Second
 
 // ActiveWindows exports the live windows of each role as a gauge, read
 // from the store at each scrape: the store, not this replica, knows every
-// window. roles returns the configured role names (it may change on
-// reload). A role whose windows cannot be read is left out of that scrape
-// (the store's error counter shows why).
+// window. roles returns the configured role names (they change on reload).
+// A role whose windows cannot be read is left out of that scrape (the
+// store's error counter shows why).
 func (m *Metrics) ActiveWindows(s core.Store, roles func() []string) {
-	m.reg.MustRegister(&windowsCollector{store: s, roles: roles, desc: prometheus.NewDesc(
-		prometheus.BuildFQName(namespace, "", "active_windows"), "Live activation windows, by role.", []string{"role"}, nil)})
+	m.scrapeGauge("active_windows", "Live activation windows, by role.", []string{"role"},
+		func(ctx context.Context, emit func(float64, ...string)) {
+			for _, role := range roles() {
+				if ws, err := s.Windows(ctx, role); err == nil {
+					emit(float64(len(ws)), role)
+				}
+			}
+		})
 }
 
-type windowsCollector struct {
-	store core.Store
-	roles func() []string
-	desc  *prometheus.Desc
+// OpenAlerts exports the open security alerts by kind and severity, read
+// from the store at each scrape.
+func (m *Metrics) OpenAlerts(s core.Store) {
+	m.scrapeGauge("alerts_open", "Open security alerts, by kind and severity.", []string{"kind", "severity"},
+		func(ctx context.Context, emit func(float64, ...string)) {
+			alerts, err := s.Alerts(ctx)
+			if err != nil {
+				return
+			}
+			type key struct{ kind, severity string }
+			open := map[key]int{}
+			for _, a := range alerts {
+				if a.Status == core.AlertOpen {
+					open[key{string(a.Kind), string(a.Severity)}]++
+				}
+			}
+			for k, n := range open {
+				emit(float64(n), k.kind, k.severity)
+			}
+		})
 }
 
-func (c *windowsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+// scrapeGauge registers a gauge whose samples collect reads at each scrape.
+func (m *Metrics) scrapeGauge(name, help string, labels []string, collect func(ctx context.Context, emit func(float64, ...string))) {
+	m.reg.MustRegister(&scraped{collect: collect,
+		desc: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)})
+}
 
-func (c *windowsCollector) Collect(ch chan<- prometheus.Metric) {
+type scraped struct {
+	desc    *prometheus.Desc
+	collect func(ctx context.Context, emit func(float64, ...string))
+}
+
+func (c *scraped) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *scraped) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	for _, role := range c.roles() {
-		ws, err := c.store.Windows(ctx, role)
-		if err != nil {
-			continue
-		}
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(len(ws)), role)
-	}
+	c.collect(ctx, func(v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, labels...)
+	})
 }
 
 // newGaugeFunc is a gauge of this namespace whose value f gives at each scrape.

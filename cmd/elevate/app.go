@@ -96,6 +96,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	m.Notifier = notifications.New(m.Bot, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
 	m.Metrics.ActiveWindows(m.Store, func() []string { return m.Service.Directory().RoleNames() })
 	m.Metrics.OutboxDepth(m.Notifier.Pending)
+	m.Metrics.OpenAlerts(m.Store)
 	skipped, err := m.Service.SeedFromConfig(ctx, cfg.Assignments)
 	if err != nil {
 		m.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,13 +23,20 @@ func TestOneGatewaySessionAcrossReplicas(t *testing.T) {
 		"ELEVATE_DISCORD_MODE=gateway", "ELEVATE_DISCORD_API_URL=" + fake.URL(),
 		"ELEVATE_DISCORD_LEASE_TTL=" + ttl.String(), "ELEVATE_SLACK_BOT_TOKEN=",
 	}
-	holder := startServe(t, cfg, env...)
+	holderAddr, standbyAddr := freeAddr(t), freeAddr(t)
+	holder := startServe(t, cfg, append(env, "ELEVATE_HTTP_ADDR="+holderAddr)...)
 	fake.Identified(t, 20*time.Second)
-	startServe(t, cfg, env...)
+	startServe(t, cfg, append(env, "ELEVATE_HTTP_ADDR="+standbyAddr)...)
 	// Several lease periods: the second replica renews nothing and stays off.
 	time.Sleep(3 * ttl)
 	if live, most, total := fake.Sessions(); live != 1 || most != 1 || total != 1 {
 		t.Fatalf("with two replicas: %d sessions live, %d at most, %d ever; want 1, 1, 1", live, most, total)
+	}
+	// Both are ready: the holder is connected, the other stands by.
+	for _, addr := range []string{holderAddr, standbyAddr} {
+		if body := waitStatus(t, "http://"+addr+"/readyz", 200, 10*time.Second); !strings.Contains(body, "discord: ok") {
+			t.Fatalf("%s/readyz: %q", addr, body)
+		}
 	}
 
 	_ = holder.Process.Signal(syscall.SIGKILL)

@@ -49,12 +49,7 @@ func TestReadyzFollowsRedis(t *testing.T) {
 // main listener.
 func TestMetricsOnTheirOwnPort(t *testing.T) {
 	t.Setenv("ELEVATE_REDIS_URL", "")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	t.Setenv("ELEVATE_METRICS_ADDR", addr)
 	_, base := mustServe(t, "../../examples/demo.yaml")
 	if code, _ := get(t, base+"/metrics"); code != 404 {
@@ -67,4 +62,15 @@ func TestMetricsOnTheirOwnPort(t *testing.T) {
 	if code, _ := get(t, base+"/readyz"); code != 200 && code != 503 {
 		t.Errorf("/readyz on the main port: %d", code)
 	}
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/core/clocktest"
 	"github.com/elevate-pim/elevate/store/redis/redistest"
 )
@@ -98,6 +99,7 @@ channels:
 notifications: {channel: sec}
 roles:
   admin:
+    critical: true
     activation: {max_duration: 1h}
     assignment: {allow_permanent: true}
   db:
@@ -382,6 +384,21 @@ func TestMetricsAfterConversation(t *testing.T) {
 	}
 	if got := value(during, "elevate_store_errors_total", map[string]string{}); got > 0 {
 		t.Errorf("store errors = %v, want none", got)
+	}
+	// dana holds the critical admin role standing: a scan opens that alert.
+	if got := value(during, "elevate_alerts_open", map[string]string{}); got != -1 {
+		t.Errorf("open alerts before any scan: %v, want none", got)
+	}
+	if err := e.m.Service.Alerts().Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sev := string(e.m.Service.Alerts().Rule(core.AlertStandingAccess).Severity)
+	scanned := scrape(t, e.base)
+	if got := value(scanned, "elevate_alerts_open", map[string]string{"kind": "standing_access", "severity": sev}); got != 1 {
+		t.Errorf("elevate_alerts_open{standing_access,%s} = %v, want 1", sev, got)
+	}
+	if got := value(scanned, "elevate_alert_events_total", map[string]string{"kind": "standing_access", "severity": sev}); got != 1 {
+		t.Errorf("elevate_alert_events_total{standing_access,%s} = %v, want 1 (opened)", sev, got)
 	}
 
 	e.expire()
