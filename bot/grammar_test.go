@@ -119,7 +119,7 @@ var parseCases = []struct {
 	{"convert alice prod-db", bot.Command{Verb: bot.VerbConvert, Principal: "alice", Role: "prod-db", Kind: core.Active}},
 	{"reviews", bot.Command{Verb: bot.VerbReviews}},
 	{"review rv-7k2m9q", bot.Command{Verb: bot.VerbReview, ReviewID: "rv-7k2m9q", Page: 1}},
-	{"review RV-db-weekly-3 page 2", bot.Command{Verb: bot.VerbReview, ReviewID: "rv-db-weekly-3", Page: 2}},
+	{"review RV-db-weekly-20270104 page 2", bot.Command{Verb: bot.VerbReview, ReviewID: "rv-db-weekly-20270104", Page: 2}},
 	{"review keep rv-7k2m9q 12", bot.Command{Verb: bot.VerbReviewDecide, ReviewID: "rv-7k2m9q", Item: 12, Decision: core.DecisionKeep}},
 	{"review remove rv-7k2m9q 3 left the team", bot.Command{Verb: bot.VerbReviewDecide, ReviewID: "rv-7k2m9q", Item: 3, Decision: core.DecisionRemove, Text: "left the team"}},
 	{"review accept rv-7k2m9q", bot.Command{Verb: bot.VerbReviewAccept, ReviewID: "rv-7k2m9q"}},

@@ -9,7 +9,7 @@ import (
 )
 
 // reviewIDPattern is the shape of review ids: "rv-" and a random id or a
-// definition's name and occurrence ("rv-db-quarterly-3").
+// definition's name and start date ("rv-db-quarterly-20270104").
 var reviewIDPattern = regexp.MustCompile(`^rv-[a-z0-9][a-z0-9._@-]{0,80}$`)
 
 // IsReviewID reports whether s has the shape of a review id.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -73,8 +72,16 @@ func (r *Reviews) runJob(ctx context.Context, j Job) error {
 	return nil
 }
 
-// instanceID names occurrence n (0-based) of plan name.
-func instanceID(name string, n int) string { return "rv-" + name + "-" + strconv.Itoa(n+1) }
+// instanceID names the instance of plan p that starts at start, by its
+// start date ("rv-db-quarterly-20270104"), and time when instances come
+// more than daily: an edited start or period never reuses an old id.
+func instanceID(p ReviewPlan, start time.Time) string {
+	layout := "20060102"
+	if p.Every.Months == 0 && p.Every.Fixed > 0 && p.Every.Fixed < 24*time.Hour {
+		layout = "20060102t1504"
+	}
+	return "rv-" + p.Name + "-" + start.UTC().Format(layout)
+}
 
 // startDue creates the plan's current instance if it has begun, and
 // schedules the next.
@@ -95,7 +102,7 @@ func (r *Reviews) startDue(ctx context.Context, name string) error {
 	if t, ok := p.startOf(n + 1); ok {
 		next = []Job{{Kind: JobReviewStart, Ref: name, Due: t}}
 	}
-	rv := &Review{ID: instanceID(name, n), Plan: p, Occurrence: n + 1, StartedBy: System.Principal}
+	rv := &Review{ID: instanceID(p, start), Plan: p, Occurrence: n + 1, StartedBy: System.Principal}
 	if _, err := r.s.store.Review(ctx, rv.ID); err == nil {
 		if next == nil {
 			return nil

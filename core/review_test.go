@@ -185,13 +185,13 @@ func TestReviewRecurring(t *testing.T) {
 		}
 		e.to(t, start)
 		evs := e.took(core.EventReviewStarted, core.EventReviewRequested)
-		wantLines(t, "DMs at the start", dms(evs), "carol:rv-staging-weekly-1:alice", "dana:rv-staging-weekly-1:bob")
+		wantLines(t, "DMs at the start", dms(evs), "carol:rv-staging-weekly-20261122:alice", "dana:rv-staging-weekly-20261122:bob")
 		if evs[0].Kind != core.EventReviewStarted || evs[0].Review.Plan.Channel != "security" {
 			t.Fatalf("first event = %+v, want the channel's start post", evs[0])
 		}
 		// dana decides before the first reminder; carol does not.
-		bob := itemOf(t, e.store, "rv-staging-weekly-1", "bob")
-		if _, err := e.svc.Reviews().Decide(ctx, as("dana"), "rv-staging-weekly-1", bob.N, core.DecisionKeep, ""); err != nil {
+		bob := itemOf(t, e.store, "rv-staging-weekly-20261122", "bob")
+		if _, err := e.svc.Reviews().Decide(ctx, as("dana"), "rv-staging-weekly-20261122", bob.N, core.DecisionKeep, ""); err != nil {
 			t.Fatal(err)
 		}
 		e.to(t, start.Add(36*time.Hour-time.Second))
@@ -200,13 +200,13 @@ func TestReviewRecurring(t *testing.T) {
 		}
 		e.to(t, start.Add(36*time.Hour))
 		evs = e.took(core.EventReviewReminder, core.EventReviewProgress)
-		wantLines(t, "halfway reminders", dms(evs), "carol:rv-staging-weekly-1:alice")
+		wantLines(t, "halfway reminders", dms(evs), "carol:rv-staging-weekly-20261122:alice")
 		if evs[0].Kind != core.EventReviewProgress || evs[0].Counts[core.ItemPending] != 1 || evs[0].Counts["keep"] != 1 ||
 			!strings.Contains(evs[0].Message, "1 undecided, 1 keep, 0 remove") {
 			t.Fatalf("progress post = %+v", evs[0])
 		}
 		e.to(t, start.Add(48*time.Hour))
-		wantLines(t, "reminders a day before the end", dms(e.took(core.EventReviewReminder)), "carol:rv-staging-weekly-1:alice")
+		wantLines(t, "reminders a day before the end", dms(e.took(core.EventReviewReminder)), "carol:rv-staging-weekly-20261122:alice")
 
 		e.to(t, start.Add(72*time.Hour-time.Second))
 		if !hasAssignment(t, e.store, core.Eligible, "alice", "staging") {
@@ -220,7 +220,7 @@ func TestReviewRecurring(t *testing.T) {
 		if hasAssignment(t, e.store, core.Eligible, "alice", "staging") || !hasAssignment(t, e.store, core.Eligible, "bob", "staging") {
 			t.Fatal("end did not remove alice's unanswered item and keep bob's")
 		}
-		if it := itemOf(t, e.store, "rv-staging-weekly-1", "alice"); it.Outcome != core.OutcomeRemoved || it.Note != "no answer" {
+		if it := itemOf(t, e.store, "rv-staging-weekly-20261122", "alice"); it.Outcome != core.OutcomeRemoved || it.Note != "no answer" {
 			t.Fatalf("alice's item = %+v", it)
 		}
 
@@ -230,8 +230,8 @@ func TestReviewRecurring(t *testing.T) {
 			t.Fatalf("second instance early: %+v", got)
 		}
 		e.to(t, start.Add(7*24*time.Hour))
-		wantLines(t, "DMs of the second instance", dms(e.took(core.EventReviewRequested)), "dana:rv-staging-weekly-2:bob")
-		rv, err := e.store.Review(ctx, "rv-staging-weekly-2")
+		wantLines(t, "DMs of the second instance", dms(e.took(core.EventReviewRequested)), "dana:rv-staging-weekly-20261129:bob")
+		rv, err := e.store.Review(ctx, "rv-staging-weekly-20261129")
 		if err != nil || !rv.StageEnd.Equal(start.Add(10*24*time.Hour)) {
 			t.Fatalf("second instance = %+v, %v", rv, err)
 		}
@@ -256,7 +256,7 @@ func TestReviewIfNoAnswer(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.to(t, t0.Add(time.Hour))
-			if a, b := itemOf(t, e.store, "rv-staging-weekly-1", "alice"), itemOf(t, e.store, "rv-staging-weekly-1", "bob"); a.Recommendation != core.DecisionRemove || b.Recommendation != core.DecisionKeep || !b.LastActivated.Equal(t0) {
+			if a, b := itemOf(t, e.store, "rv-staging-weekly-20261122", "alice"), itemOf(t, e.store, "rv-staging-weekly-20261122", "bob"); a.Recommendation != core.DecisionRemove || b.Recommendation != core.DecisionKeep || !b.LastActivated.Equal(t0) {
 				t.Fatalf("recommendations: alice %+v, bob %+v", a, b)
 			}
 			e.to(t, t0.Add(73*time.Hour))
@@ -278,12 +278,12 @@ func TestReviewSelf(t *testing.T) {
 	p.Stages[0].Reviewers = []string{core.ReviewersSelf}
 	e := newReviewEnv(t, memory.New(memory.WithClock(clock)), clock, p)
 	e.to(t, t0.Add(time.Hour))
-	wantLines(t, "self-review DMs", dms(e.took(core.EventReviewRequested)), "alice:rv-staging-weekly-1:alice", "bob:rv-staging-weekly-1:bob")
+	wantLines(t, "self-review DMs", dms(e.took(core.EventReviewRequested)), "alice:rv-staging-weekly-20261122:alice", "bob:rv-staging-weekly-20261122:bob")
 	ctx := context.Background()
-	bob := itemOf(t, e.store, "rv-staging-weekly-1", "bob")
-	_, err := e.svc.Reviews().Decide(ctx, as("alice"), "rv-staging-weekly-1", bob.N, core.DecisionRemove, "")
+	bob := itemOf(t, e.store, "rv-staging-weekly-20261122", "bob")
+	_, err := e.svc.Reviews().Decide(ctx, as("alice"), "rv-staging-weekly-20261122", bob.N, core.DecisionRemove, "")
 	wantCode(t, err, core.EFORBIDDEN)
-	if _, err := e.svc.Reviews().Decide(ctx, as("bob"), "rv-staging-weekly-1", bob.N, core.DecisionRemove, "not needed"); err != nil {
+	if _, err := e.svc.Reviews().Decide(ctx, as("bob"), "rv-staging-weekly-20261122", bob.N, core.DecisionRemove, "not needed"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -362,7 +362,7 @@ func TestReviewTwoReplicas(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	id := "rv-staging-weekly-1"
+	id := "rv-staging-weekly-20261122"
 	for _, at := range []time.Duration{0, 36 * time.Hour, 48 * time.Hour, 72 * time.Hour} {
 		clock.Set(start.Add(at))
 		runBoth()
@@ -457,7 +457,7 @@ func TestReviewStages(t *testing.T) {
 	e := newReviewEnv(t, memory.New(memory.WithClock(clock)), clock, p)
 	ctx := context.Background()
 	e.to(t, t0.Add(time.Hour))
-	id := "rv-staging-weekly-1"
+	id := "rv-staging-weekly-20261122"
 	bob := itemOf(t, e.store, id, "bob")
 	if _, err := e.svc.Reviews().Decide(ctx, as("bob"), id, bob.N, core.DecisionRemove, "do not need it"); err != nil {
 		t.Fatal(err)
@@ -491,7 +491,7 @@ func TestReviewAcceptAllAndReason(t *testing.T) {
 	e := newReviewEnv(t, memory.New(memory.WithClock(clock)), clock, p)
 	ctx := context.Background()
 	e.to(t, t0.Add(time.Hour))
-	id := "rv-staging-weekly-1"
+	id := "rv-staging-weekly-20261122"
 	_, err := e.svc.Reviews().Decide(ctx, as("erin"), id, 1, core.DecisionKeep, "")
 	wantCode(t, err, core.EINVALID)
 	n, err := e.svc.Reviews().AcceptAll(ctx, as("erin"), id)

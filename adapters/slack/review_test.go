@@ -34,16 +34,16 @@ func TestReviewDecidedInSlackDM(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.runDue()
-	dm := e.waitMessage(slacktest.DM(uBob), "Access review rv-weekly-1")
+	dm := e.waitMessage(slacktest.DM(uBob), "Access review rv-weekly-20261122")
 	if !strings.Contains(textOf(dm.Blocks), "#1 alice: staging: eligible, permanent; never activated; recommended: remove") {
 		t.Fatalf("bob's DM = %s", textOf(dm.Blocks))
 	}
 	if _, ok := e.messageWith(slacktest.DM(uAlice), "Access review"); ok {
 		t.Fatal("alice was asked to review her own access")
 	}
-	button(t, dm.Blocks, "review keep rv-weekly-1 1")
-	button(t, dm.Blocks, "review accept rv-weekly-1")
-	remove := button(t, dm.Blocks, "review remove rv-weekly-1 1")
+	button(t, dm.Blocks, "review keep rv-weekly-20261122 1")
+	button(t, dm.Blocks, "review accept rv-weekly-20261122")
+	remove := button(t, dm.Blocks, "review remove rv-weekly-20261122 1")
 
 	// alice forges a click on bob's copy: refused, nothing recorded.
 	click, resp := e.click(uAlice, dm, remove)
@@ -81,10 +81,10 @@ func TestReviewDecidedInSlackDM(t *testing.T) {
 	if as, _ := e.store.AssignmentsOf(context.Background(), "alice", "staging"); len(as) != 0 {
 		t.Fatalf("alice's staging after the review = %+v", as)
 	}
-	_, resp = e.slash(uDana, "review report rv-weekly-1")
+	_, resp = e.slash(uDana, "review report rv-weekly-20261122")
 	e.waitResponse(resp)
 	files := e.fake.Files()
-	if len(files) != 1 || files[0].Name != "rv-weekly-1.csv" || !strings.Contains(string(files[0].Data), "remove,bob,moved to the data team") ||
+	if len(files) != 1 || files[0].Name != "rv-weekly-20261122.csv" || !strings.Contains(string(files[0].Data), "remove,bob,moved to the data team") ||
 		!strings.Contains(string(files[0].Data), ",removed,") {
 		t.Fatalf("report = %+v", files)
 	}
