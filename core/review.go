@@ -170,8 +170,9 @@ type ReviewState string
 
 // Review states.
 const (
-	ReviewOpen   ReviewState = "open"
-	ReviewClosed ReviewState = "closed"
+	ReviewCreating ReviewState = "creating" // its id is taken; its items are being written
+	ReviewOpen     ReviewState = "open"
+	ReviewClosed   ReviewState = "closed"
 )
 
 // Review is one instance of a review: its items are the matching

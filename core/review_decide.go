@@ -150,6 +150,9 @@ func (r *Reviews) Open(ctx context.Context, c Caller) ([]*Review, map[string]int
 	mine := map[string]int{}
 	var out []*Review
 	for _, rv := range all {
+		if rv.State != ReviewOpen {
+			continue // still being created
+		}
 		who, err := r.s.store.ReviewReviewers(ctx, rv.ID, rv.Stage)
 		if err != nil {
 			return nil, nil, err

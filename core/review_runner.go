@@ -103,15 +103,17 @@ func (r *Reviews) startDue(ctx context.Context, name string) error {
 		next = []Job{{Kind: JobReviewStart, Ref: name, Due: t}}
 	}
 	rv := &Review{ID: instanceID(p, start), Plan: p, Occurrence: n + 1, StartedBy: System.Principal}
-	if _, err := r.s.store.Review(ctx, rv.ID); err == nil {
-		if next == nil {
-			return nil
+	cur, err := r.s.store.Review(ctx, rv.ID)
+	switch {
+	case err == nil && cur.State == ReviewCreating:
+		_, err = r.fill(ctx, cur, System, next) // an interrupted creation
+	case err == nil:
+		if next != nil {
+			err = r.s.store.Apply(ctx, Change{Schedule: next})
 		}
-		return r.s.store.Apply(ctx, Change{Schedule: next})
-	} else if ErrorCode(err) != ENOTFOUND {
-		return err
+	case ErrorCode(err) == ENOTFOUND:
+		_, err = r.create(ctx, rv, System, next)
 	}
-	_, err := r.create(ctx, rv, System, next)
 	if ErrorCode(err) == ECONFLICT {
 		return nil // another replica created it
 	}
@@ -167,11 +169,21 @@ func (r *Reviews) checkReviewer(who string) error {
 // newReviewID returns an id like "rv-7k2qx9" for an ad hoc review.
 func newReviewID() string { return newID("rv-") }
 
-// create writes a new instance: its items (the matching assignments now),
-// then the review itself with its jobs, and tells the reviewers. Items are
-// written first, over whatever an interrupted earlier attempt left, so
-// that the review exists only once all of its items do.
+// create claims rv's id (the review is written first, as "creating", so
+// that a second creator stops at ECONFLICT) and fills it.
 func (r *Reviews) create(ctx context.Context, rv *Review, c Caller, also []Job) (*Review, error) {
+	rv.State, rv.Created = ReviewCreating, r.s.clock.Now()
+	if err := r.s.store.Apply(ctx, Change{Reviews: []ReviewWrite{{Review: rv}}}); err != nil {
+		return nil, fmt.Errorf("review %s: %w", rv.ID, err)
+	}
+	rv.Version = 1
+	return r.fill(ctx, rv, c, also)
+}
+
+// fill writes the items of a creating review (the matching assignments
+// now), over whatever an interrupted earlier attempt left, then opens it
+// with its jobs and tells the reviewers.
+func (r *Reviews) fill(ctx context.Context, rv *Review, c Caller, also []Job) (*Review, error) {
 	now := r.s.clock.Now()
 	items, err := r.collect(ctx, rv, now)
 	if err != nil {
@@ -195,17 +207,18 @@ func (r *Reviews) create(ctx context.Context, rv *Review, c Caller, also []Job) 
 			return nil, fmt.Errorf("review %s: items: %w", rv.ID, err)
 		}
 	}
-	rv.State, rv.Created, rv.Items = ReviewOpen, now, len(items)
-	r.enterStage(rv, 0, now)
-	ch := Change{Reviews: []ReviewWrite{{Review: rv}}, Schedule: append(r.stageJobs(rv), also...)}
-	ch.Audit = []AuditEvent{reviewAudit(rv, "review_start", c, now)}
+	next := rv.Clone()
+	next.State, next.Items = ReviewOpen, len(items)
+	r.enterStage(next, 0, now)
+	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}}, Schedule: append(r.stageJobs(next), also...)}
+	ch.Audit = []AuditEvent{reviewAudit(next, "review_start", c, now)}
 	if err := r.s.store.Apply(ctx, ch); err != nil {
 		return nil, fmt.Errorf("review %s: %w", rv.ID, err)
 	}
-	rv.Version = 1
-	r.s.events.Publish(ctx, Event{Kind: EventReviewStarted, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: rv.Clone(),
-		Message: fmt.Sprintf("%s of %s: %d item(s); reviewers decide until %s.", rv.ID, joinRoles(rv.Plan.Roles), rv.Items, r.s.when(rv.StageEnd))})
-	return rv, r.tell(ctx, rv, EventReviewRequested)
+	next.Version = rv.Version + 1
+	r.s.events.Publish(ctx, Event{Kind: EventReviewStarted, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next.Clone(),
+		Message: fmt.Sprintf("%s of %s: %d item(s); reviewers decide until %s.", next.ID, joinRoles(next.Plan.Roles), next.Items, r.s.when(next.StageEnd))})
+	return next, r.tell(ctx, next, EventReviewRequested)
 }
 
 // collect builds the items of rv: the matching assignments in force now,

@@ -505,3 +505,28 @@ func TestReviewAcceptAllAndReason(t *testing.T) {
 		t.Fatalf("alice's item = %+v", it)
 	}
 }
+
+// TestReviewCreationResumes: an instance whose creation was interrupted
+// (its id claimed, some items written) is finished by the next run of the
+// start job, over the stale items, and its reviewers are told once.
+func TestReviewCreationResumes(t *testing.T) {
+	clock := clocktest.New(t0)
+	p := weekly(core.DecisionKeep)
+	st := memory.New(memory.WithClock(clock))
+	id := "rv-staging-weekly-20261122"
+	stale := &core.ReviewItem{Review: id, N: 1, Principal: "zed", Role: "staging", Kind: core.Eligible, Reviewers: []string{"mallory"}}
+	if err := st.Apply(context.Background(), core.Change{Reviews: []core.ReviewWrite{{Review: &core.Review{ID: id, Plan: p, State: core.ReviewCreating}}},
+		ReviewItems: []core.ReviewItemWrite{{Item: stale}}}); err != nil {
+		t.Fatal(err)
+	}
+	e := newReviewEnv(t, st, clock, p)
+	e.to(t, t0.Add(time.Hour))
+	wantLines(t, "DMs", dms(e.took(core.EventReviewRequested)), "carol:"+id+":alice", "dana:"+id+":bob")
+	rv, err := st.Review(context.Background(), id)
+	if err != nil || rv.State != core.ReviewOpen || rv.Items != 2 {
+		t.Fatalf("review = %+v, %v", rv, err)
+	}
+	if who, _ := st.ReviewReviewers(context.Background(), id, 0); who["mallory"] != 0 {
+		t.Fatalf("the stale item still waits for mallory: %v", who)
+	}
+}
