@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -80,10 +81,15 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	for range maxRetries {
 		req.ID = newRequestID()
 		fixIDs(req, &ch)
-		ch.Requests = []RequestWrite{{Request: req, Expect: 0}}
-		ch.Slots = []SlotWrite{{Principal: req.Principal, Role: req.Role, Set: req.ID}}
 		req.Version = 1
-		err = s.store.Apply(ctx, ch)
+		full := ch
+		full.Schedule = slices.Clone(ch.Schedule)
+		full.Requests = []RequestWrite{{Request: req, Expect: 0}}
+		full.Slots = []SlotWrite{{Principal: req.Principal, Role: req.Role, Set: req.ID}}
+		if err = s.effects(&full, req, out); err != nil {
+			return nil, err
+		}
+		err = s.Commit(ctx, full)
 		if ErrorCode(err) != ECONFLICT {
 			break
 		}
@@ -94,10 +100,7 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", role.Name, err)
 	}
-	for i := range out.events {
-		out.events[i].Request = req.Clone()
-	}
-	return s.follow(ctx, req, out), nil
+	return s.settled(ctx, req, out), nil
 }
 
 // fixIDs points the jobs and audit events of a new request at its final id.

@@ -65,11 +65,13 @@ func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignme
 		ch.Unschedule = []string{assignmentJob(a)}
 	}
 	ch.Audit = []AuditEvent{assignmentAudit(a, action, c, now)}
-	if err := s.store.Apply(ctx, ch); err != nil {
+	if err := s.Announce(&ch, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &a,
+		Message: fmt.Sprintf("%s %s %s for %s to %s", c.Principal, verbFor(action), a.Kind, a.Role, a.Principal)}); err != nil {
+		return nil, err
+	}
+	if err := s.Commit(ctx, ch); err != nil {
 		return nil, fmt.Errorf("assign: %w", err)
 	}
-	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: &a,
-		Message: fmt.Sprintf("%s %s %s for %s to %s", c.Principal, verbFor(action), a.Kind, a.Role, a.Principal)})
 	return &a, nil
 }
 
@@ -129,11 +131,13 @@ func (s *Service) Unassign(ctx context.Context, c Caller, kind AssignmentKind, p
 	if err := s.unassignChange(ctx, a, c, "unassign", now, &ch); err != nil {
 		return err
 	}
-	if err := s.store.Apply(ctx, ch); err != nil {
+	if err := s.Announce(&ch, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: a,
+		Message: fmt.Sprintf("%s removed %s's %s assignment for %s", c.Principal, principal, kind, role)}); err != nil {
+		return err
+	}
+	if err := s.Commit(ctx, ch); err != nil {
 		return fmt.Errorf("unassign: %w", err)
 	}
-	s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: c.Principal, Assignment: a,
-		Message: fmt.Sprintf("%s removed %s's %s assignment for %s", c.Principal, principal, kind, role)})
 	return nil
 }
 
@@ -200,14 +204,16 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 		}
 		ch.DeleteAssignments = []string{a.Key()}
 		ch.Audit = []AuditEvent{assignmentAudit(a, "assignment_expired", System, now)}
-		if err := s.store.Apply(ctx, ch); err != nil {
+		if err := s.Announce(&ch, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: System.Principal, Assignment: &a,
+			Message: fmt.Sprintf("%s's %s assignment for %s ended", a.Principal, a.Kind, a.Role)}); err != nil {
+			return err
+		}
+		if err := s.Commit(ctx, ch); err != nil {
 			return err
 		}
 		if a.Kind == Active && a.Role == s.dir.AdminRole {
 			_ = s.alerts.resolve(ctx, AlertLastAdminKept, a.Principal, System, "another admin holds the role; the kept assignment ended")
 		}
-		s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: System.Principal, Assignment: &a,
-			Message: fmt.Sprintf("%s's %s assignment for %s ended", a.Principal, a.Kind, a.Role)})
 	}
 	return nil
 }

@@ -2,21 +2,23 @@ package core
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
-// Revocation retry settings.
+// Retry settings for target calls and notices that failed.
 const (
-	revokeGrace        = 5 * time.Second // the durable revoke job waits this long for the inline attempt
-	revokeMaxBackoff   = 5 * time.Minute
-	revokeAlertAttempt = 3 // a High alert fires after this many failed attempts
+	retryMaxBackoff    = 5 * time.Minute
+	revokeAlertAttempt = 3 // a High alert fires after this many failed revocations
 )
 
-// grantOf describes req to targets.
-func (s *Service) grantOf(req *Request) Grant {
-	g := Grant{Role: req.Role, RequestID: req.ID, Start: req.ActivatedAt, End: req.EndsAt, Justification: req.Justification}
+// grantOf describes req to targets, for the action job j stands for: its
+// id is the delivery id targets may use to drop repeats.
+func (s *Service) grantOf(req *Request, j Job) Grant {
+	g := Grant{Role: req.Role, RequestID: req.ID, Start: req.ActivatedAt, End: req.EndsAt, Justification: req.Justification, Delivery: j.ID()}
 	if p, ok := s.dir.Principals[req.Principal]; ok {
 		g.Principal = *p
 	} else {
@@ -25,27 +27,49 @@ func (s *Service) grantOf(req *Request) Grant {
 	return g
 }
 
-// grant calls every target of an activation that has just opened. If one
-// fails, the activation becomes Failed: its window is closed and every
-// target is revoked, so no partial grant outlives it. It returns req itself
-// when every target granted, and otherwise the request as it now stands.
-func (s *Service) grant(ctx context.Context, req *Request) *Request {
-	targets := s.targets.For(req.Role)
-	if len(targets) == 0 {
-		return req
+// grantJob is the durable grant of an activation that opened in the same
+// Change, held by the committer, which runs it at once. Its payload holds
+// the events to announce once every target has granted.
+func grantJob(req *Request, announce []Event) Job {
+	b, _ := json.Marshal(announce) // events of plain data always encode
+	return Job{Kind: JobGrant, Ref: req.ID, Payload: b}
+}
+
+// grant runs a grant job: it calls every target of an activation still
+// open, and then announces it, in a Change that completes the job, so that
+// people hear of it once. If a target fails, the activation becomes Failed:
+// its window is closed and every target is revoked, so that no partial
+// grant outlives it.
+func (s *Service) grant(ctx context.Context, h *Held) error {
+	j := h.Job()
+	req, err := s.store.Request(ctx, j.Ref)
+	if err != nil {
+		return err
 	}
-	g := s.grantOf(req)
+	if req.State != StateActive {
+		return nil // ended (or failed) before the grant ran: its revoke follows the end
+	}
 	var failure error
-	for _, t := range targets {
-		if err := t.Grant(ctx, g); err != nil {
+	for _, t := range s.targets.For(req.Role) {
+		if err := t.Grant(ctx, s.grantOf(req, j)); err != nil {
 			failure = fmt.Errorf("target %s: %w", t.Name(), err)
 			break
 		}
 	}
 	if failure == nil {
-		return req
+		var announce []Event
+		_ = json.Unmarshal(j.Payload, &announce)
+		var ch Change
+		if err := s.Announce(&ch, announce...); err != nil {
+			return err
+		}
+		if err := h.commit(ctx, ch); err != nil {
+			return err
+		}
+		s.follow(ctx, ch)
+		return nil
 	}
-	failed, err := s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
+	_, err = s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
 		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
 			return outcome{}, errNothingToDo
 		}
@@ -57,82 +81,125 @@ func (s *Service) grant(ctx context.Context, req *Request) *Request {
 	if err != nil && !errors.Is(err, errNothingToDo) {
 		s.alerts.raise(ctx, AlertGrantCompensation, req.ID, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err),
 			requestRow(req, "a target may hold access elevate does not know of"))
+		return fmt.Errorf("grant of %s to %s failed (%v) and the request could not be marked failed: %w", req.Role, req.Principal, failure, err)
 	}
-	if failed == nil || failed.State == StateActive {
-		// Not marked failed (someone ended it first, or the store failed):
-		// still not the Active copy that the grant was asked for.
-		failed = req.Clone()
-		failed.State, failed.Reason = Failed, "grant failed: "+failure.Error()
-	}
-	return failed
-}
-
-// extendTargets tells every target of req's role that is an Extender of
-// the window's new end. The extension is already committed and the role
-// stays held until then; a target that was not told may cut the holder
-// off at the old end, so a failure is audited and raises an alert.
-func (s *Service) extendTargets(ctx context.Context, req *Request) {
-	g := s.grantOf(req)
-	for _, t := range s.targets.For(req.Role) {
-		x, ok := t.(Extender)
-		if !ok {
-			continue
-		}
-		if err := x.Extend(ctx, g); err != nil {
-			cause := fmt.Errorf("target %s: %w", t.Name(), err)
-			now := s.clock.Now()
-			_ = s.store.Apply(ctx, Change{Audit: []AuditEvent{{Time: now, Actor: System.Principal, Action: "extend_failed",
-				Principal: req.Principal, Role: req.Role, RequestID: req.ID, Reason: cause.Error(), Source: System.Source}}})
-			s.alerts.raise(ctx, AlertExtendFailed, req.ID, fmt.Sprintf("Extending %s for %s (request %s) until %s failed at %v; it may end access at the old end.",
-				req.Role, req.Principal, req.ID, s.when(req.EndsAt), cause), requestRow(req, cause.Error()))
-		}
-	}
+	return nil
 }
 
 // errNothingToDo stops an update whose step finds the work already done.
 var errNothingToDo = errors.New("nothing to do")
 
-// revokeNow revokes an ended activation at its targets at once. On success
-// it removes the durable revoke job; on failure the job retries with backoff.
-func (s *Service) revokeNow(ctx context.Context, req *Request) {
-	job := Job{Kind: JobRevoke, Ref: req.ID}
-	if err := s.revokeTargets(ctx, req); err != nil {
-		s.retryRevoke(ctx, req, job, err)
-		return
+// revoke runs a revoke job: every target of an ended activation is told to
+// revoke it; a failure is retried with backoff, and raises a High alert
+// after revokeAlertAttempt attempts.
+func (s *Service) revoke(ctx context.Context, h *Held) error {
+	j := h.Job()
+	req, err := s.store.Request(ctx, j.Ref)
+	if err != nil {
+		return err
 	}
-	_ = s.store.Apply(ctx, Change{Unschedule: []string{job.ID()}})
-	_ = s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
-}
-
-// revokeTargets calls Revoke on every target of req's role, and reports the first failure.
-func (s *Service) revokeTargets(ctx context.Context, req *Request) error {
-	g := s.grantOf(req)
 	var errs []error
 	for _, t := range s.targets.For(req.Role) {
-		if err := t.Revoke(ctx, g); err != nil {
+		if err := t.Revoke(ctx, s.grantOf(req, j)); err != nil {
 			errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
 		}
 	}
-	return errors.Join(errs...)
-}
-
-// retryRevoke reschedules a failed revocation with exponential backoff and
-// raises a High alert once it has failed revokeAlertAttempt times.
-func (s *Service) retryRevoke(ctx context.Context, req *Request, job Job, cause error) {
-	job.Attempt++
-	backoff := min(time.Second<<min(job.Attempt-1, 20), revokeMaxBackoff)
-	now := s.clock.Now()
-	job.Due, job.Lease = now.Add(backoff), time.Time{} // back in the schedule, unclaimed
-	ch := Change{Schedule: []Job{job}}
-	if job.Attempt == revokeAlertAttempt {
-		ch.Audit = []AuditEvent{{Time: now, Actor: System.Principal, Action: "revoke_failing", Principal: req.Principal,
+	cause := errors.Join(errs...)
+	if cause == nil {
+		return s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
+	}
+	var audit []AuditEvent
+	if j.Attempt+1 == revokeAlertAttempt {
+		audit = []AuditEvent{{Time: s.clock.Now(), Actor: System.Principal, Action: "revoke_failing", Principal: req.Principal,
 			Role: req.Role, RequestID: req.ID, Reason: cause.Error(), Source: System.Source}}
 	}
-	if err := s.store.Apply(ctx, ch); err != nil {
-		return // the job is still scheduled from before; its lease brings it back
+	attempt, err := s.retry(ctx, h, cause, audit...)
+	if err == nil && attempt >= revokeAlertAttempt {
+		s.alerts.raise(ctx, AlertRevokeFailing, req.ID, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, attempt, cause),
+			requestRow(req, fmt.Sprintf("%d failed attempts; last error: %v", attempt, cause)))
 	}
-	if job.Attempt >= revokeAlertAttempt {
-		s.alerts.raise(ctx, AlertRevokeFailing, req.ID, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, job.Attempt, cause),
-			requestRow(req, fmt.Sprintf("%d failed attempts; last error: %v", job.Attempt, cause)))
+	return err
+}
+
+// extendJob tells the targets of req's role that its window was
+// lengthened to req.EndsAt; the ref names the extension, so that each is
+// its own job and its own delivery id.
+func extendJob(req *Request) Job {
+	return Job{Kind: JobExtend, Ref: req.ID + "@" + strconv.FormatInt(req.EndsAt.UnixMilli(), 10)}
+}
+
+// extend runs an extend job at the targets that take extensions
+// (Extender); failures are retried with backoff.
+func (s *Service) extend(ctx context.Context, h *Held) error {
+	j := h.Job()
+	id, _, _ := cutLast(j.Ref, "@")
+	req, err := s.store.Request(ctx, id)
+	if err != nil {
+		return err
+	}
+	if req.State != StateActive {
+		return nil // ended: its revoke is what the targets need now
+	}
+	var errs []error
+	for _, t := range s.targets.For(req.Role) {
+		if x, ok := t.(Extender); ok {
+			if err := x.Extend(ctx, s.grantOf(req, j)); err != nil {
+				errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
+			}
+		}
+	}
+	cause := errors.Join(errs...)
+	if cause == nil {
+		return nil
+	}
+	// The extension is committed and the role stays held until the new end;
+	// a target that was not told may cut the holder off at the old end.
+	var audit []AuditEvent
+	if j.Attempt == 0 {
+		audit = []AuditEvent{{Time: s.clock.Now(), Actor: System.Principal, Action: "extend_failed",
+			Principal: req.Principal, Role: req.Role, RequestID: req.ID, Reason: cause.Error(), Source: System.Source}}
+	}
+	attempt, err := s.retry(ctx, h, cause, audit...)
+	if err == nil && attempt == 1 {
+		s.alerts.raise(ctx, AlertExtendFailed, req.ID, fmt.Sprintf("Extending %s for %s (request %s) until %s failed at %v; it may end access at the old end. Retrying.",
+			req.Role, req.Principal, req.ID, s.when(req.EndsAt), cause), requestRow(req, cause.Error()))
+	}
+	return err
+}
+
+// cutLast splits s around the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	for i := len(s) - len(sep); i >= 0; i-- {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+// retry puts a held job that failed back into the schedule, unclaimed,
+// after an exponential backoff, with audit appended, and returns the
+// attempt that failed. The job's lease must still be held.
+func (s *Service) retry(ctx context.Context, h *Held, cause error, audit ...AuditEvent) (int, error) {
+	j := h.Job()
+	j.Attempt++
+	backoff := min(time.Second<<min(j.Attempt-1, 20), retryMaxBackoff)
+	j.Due, j.Lease = s.clock.Now().Add(backoff), time.Time{}
+	if err := h.commit(ctx, Change{Schedule: []Job{j}, Audit: audit}); err != nil {
+		return j.Attempt, fmt.Errorf("reschedule after %v: %w", cause, err)
+	}
+	return j.Attempt, nil
+}
+
+// alert announces a security alert.
+func (s *Service) alert(ctx context.Context, sev Severity, msg string) {
+	s.tell(ctx, Event{Kind: EventAlert, Severity: sev, Time: s.clock.Now(), Actor: System.Principal, Message: msg})
+}
+
+// tell announces events about something already committed, in a Change of
+// their own; a failure is reported, since what they describe has happened.
+func (s *Service) tell(ctx context.Context, events ...Event) {
+	if err := s.Notify(ctx, events...); err != nil && s.onErr != nil {
+		s.onErr(fmt.Errorf("notices %v: %w", events[0].Kind, err))
 	}
 }

@@ -63,13 +63,14 @@ func (s *Service) end(req *Request, c Caller, now time.Time, ch *Change, action 
 	release(req, ch)
 	unschedule(req, ch, JobExpire, JobWarn)
 	ch.CloseWindows = append(ch.CloseWindows, WindowKey{Principal: req.Principal, Role: req.Role})
-	revoke := len(s.targets.For(req.Role)) > 0
-	if revoke {
-		// The job makes the revocation durable; revokeNow removes it once done.
-		ch.Schedule = append(ch.Schedule, Job{Kind: JobRevoke, Ref: req.ID, Due: now.Add(revokeGrace)})
+	if len(s.targets.For(req.Role)) > 0 {
+		// Held by the committer, which revokes at once; another replica
+		// takes the job over if this one dies first.
+		ch.Unschedule = append(ch.Unschedule, JobID(JobGrant, req.ID))
+		ch.Schedule = append(ch.Schedule, s.held(Job{Kind: JobRevoke, Ref: req.ID}, now))
 	}
 	ch.Audit = append(ch.Audit, audit(req, action, c, now))
-	return outcome{events: []Event{s.event(kind, req, c.Principal, now)}, revoke: revoke}
+	return outcome{events: []Event{s.event(kind, req, c.Principal, now)}}
 }
 
 // Extend lengthens the caller's active window by d, within the policy's
@@ -109,10 +110,13 @@ func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Durati
 		})
 		unschedule(req, ch, JobWarn)
 		scheduleEnd(req, ch)
+		if len(s.targets.For(req.Role)) > 0 {
+			ch.Schedule = append(ch.Schedule, s.held(extendJob(req), now))
+		}
 		e := audit(req, "extend", c, now)
 		e.Duration = d
 		ch.Audit = append(ch.Audit, e)
-		return outcome{events: []Event{s.event(EventExtended, req, c.Principal, now)}, extend: true}, nil
+		return outcome{events: []Event{s.event(EventExtended, req, c.Principal, now)}}, nil
 	})
 }
 

@@ -151,7 +151,7 @@ func (s *Service) checkCode(ctx context.Context, c Caller, code string, confirmi
 			s.alerts.mfaLocked(ctx, &next)
 		}
 		if action == "mfa_confirmed" {
-			s.events.Publish(ctx, Event{Kind: EventMFAEnrolled, Severity: SeverityInfo, Time: now, Actor: c.Principal})
+			s.tell(ctx, Event{Kind: EventMFAEnrolled, Severity: SeverityInfo, Time: now, Actor: c.Principal})
 		}
 		return verdict
 	}

@@ -11,7 +11,7 @@ import (
 
 // Scheduler settings.
 const (
-	jobLease      = 30 * time.Second // a claimed job comes back to any replica after this
+	jobLease      = 5 * time.Second // a claimed job whose heartbeat stopped comes back to any replica after this
 	jobBatch      = 200
 	jobWorkers    = 32                     // jobs of one batch that run at once
 	TickInterval  = 200 * time.Millisecond // how often Run looks for due jobs
@@ -41,15 +41,12 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				lag := s.clock.Now().Sub(j.Due)
-				err := s.runJob(ctx, j)
+				err := s.run(ctx, j)
 				s.observe.JobRan(j.Kind, lag, err)
-				if err == nil {
-					err = s.store.CompleteJob(ctx, j)
-				}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
-					errs = append(errs, fmt.Errorf("job %s: %w", j.ID(), err))
+					errs = append(errs, err)
 					return
 				}
 				n++
@@ -62,8 +59,13 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 	}
 }
 
-// Run runs due jobs every TickInterval until ctx ends, reporting failures to onErr.
+// Run runs due jobs every TickInterval until ctx ends, reporting failures
+// to onErr. While it runs, notices committed by this replica are delivered
+// in the background, so that no caller waits for a platform; Run waits for
+// those deliveries before it returns.
 func (s *Service) Run(ctx context.Context, onErr func(error)) {
+	s.background = true
+	defer s.bg.Wait()
 	t := time.NewTicker(TickInterval)
 	defer t.Stop()
 	for {
@@ -85,7 +87,8 @@ func (s *Service) Run(ctx context.Context, onErr func(error)) {
 
 // runJob dispatches a due job. Handlers are idempotent: a job that runs
 // twice (a lease ran out mid-job) finds its work done and does nothing.
-func (s *Service) runJob(ctx context.Context, j Job) error {
+func (s *Service) runJob(ctx context.Context, h *Held) error {
+	j := h.Job()
 	var err error
 	switch j.Kind {
 	case JobStart:
@@ -98,8 +101,14 @@ func (s *Service) runJob(ctx context.Context, j Job) error {
 		_, err = s.update(ctx, j.Ref, s.escalateStep)
 	case JobWarn:
 		err = s.warn(ctx, j.Ref)
+	case JobGrant:
+		err = s.grant(ctx, h)
 	case JobRevoke:
-		err = s.revokeJob(ctx, j)
+		err = s.revoke(ctx, h)
+	case JobExtend:
+		err = s.extend(ctx, h)
+	case JobNotify:
+		err = s.deliver(ctx, h)
 	case JobEligibilityEnd, JobAssignmentEnd:
 		err = s.endAssignment(ctx, j)
 	case JobReviewStart, JobReviewRemind, JobReviewEnd:
@@ -111,7 +120,13 @@ func (s *Service) runJob(ctx context.Context, j Job) error {
 	case JobPurge:
 		err = s.purge(ctx, j.Ref)
 	default:
-		return nil // an unknown kind from a newer version: drop it rather than loop
+		run := s.handler(j.Kind)
+		if run == nil {
+			// A kind another replica handles (a chat platform this one has
+			// not configured) or a newer version's: leave it to its lease.
+			return fmt.Errorf("no handler for job kind %q", j.Kind)
+		}
+		err = run(ctx, h)
 	}
 	if errors.Is(err, errNothingToDo) || ErrorCode(err) == ENOTFOUND {
 		return nil
@@ -184,19 +199,5 @@ func (s *Service) warn(ctx context.Context, id string) error {
 	if req.State != StateActive || !req.EndsAt.After(now) || req.EndsAt.Sub(now) > ExpiryWarning+time.Minute {
 		return nil
 	}
-	s.events.Publish(ctx, s.event(EventExpiring, req, System.Principal, now))
-	return nil
-}
-
-// revokeJob retries a revocation that has not succeeded yet.
-func (s *Service) revokeJob(ctx context.Context, j Job) error {
-	req, err := s.store.Request(ctx, j.Ref)
-	if err != nil {
-		return err
-	}
-	if err := s.revokeTargets(ctx, req); err != nil {
-		s.retryRevoke(ctx, req, j, err) // reschedules the job; completing the claim below is then a no-op
-		return nil
-	}
-	return s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
+	return s.Notify(ctx, s.event(EventExpiring, req, System.Principal, now))
 }

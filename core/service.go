@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -34,7 +35,7 @@ type Config struct {
 	MFAKey    []byte         // 32-byte AES-256 key sealing TOTP secrets
 	Issuer    string         // TOTP issuer shown in authenticator apps
 	Location  *time.Location // for times in messages; default UTC
-	JobLease  time.Duration  // how long a claimed job is owned before another replica may run it; default 30s
+	JobLease  time.Duration  // how long a claimed job is owned without a heartbeat before another replica may run it; default 5s
 	Observer  Observer       // told what the scheduler does; default: nobody
 	Reviews   []ReviewPlan   // access review definitions
 	Alerts    AlertSettings  // alert rules; kinds left out keep their defaults
@@ -42,6 +43,9 @@ type Config struct {
 	// Denied, Canceled, TimedOut, Failed) is kept before the scheduler
 	// deletes it; its audit events stay. Default DefaultRequestRetention.
 	RequestRetention time.Duration
+	// Errors reports failures of work done after a commit or in the
+	// background (a target call, a notice); default: dropped.
+	Errors func(error)
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -63,6 +67,12 @@ type Service struct {
 	observe   Observer
 	reviews   *Reviews
 	alerts    *Alerts
+
+	handlersMu sync.Mutex
+	handlers   map[JobKind]JobHandler
+	background bool           // notices run in the background after a commit (set by Run)
+	bg         sync.WaitGroup // background notice deliveries
+	onErr      func(error)    // where background failures are reported
 }
 
 // NewService checks c and returns a Service.
@@ -70,7 +80,8 @@ func NewService(c Config) (*Service, error) {
 	if c.Store == nil || c.Directory == nil {
 		return nil, errors.New("core: store and directory are required")
 	}
-	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer}
+	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer,
+		handlers: map[JobKind]JobHandler{}, onErr: c.Errors}
 	if s.observe == nil {
 		s.observe = noObserver{}
 	}
@@ -111,6 +122,10 @@ func NewService(c Config) (*Service, error) {
 // Directory returns the configured principals, groups and roles.
 func (s *Service) Directory() *Directory { return s.dir }
 
+// Store returns the service's store, for the layers that keep their own
+// records beside core's (notifications keeps message copies there).
+func (s *Service) Store() Store { return s.store }
+
 // Clock returns the service's clock.
 func (s *Service) Clock() Clock { return s.clock }
 
@@ -138,9 +153,7 @@ func newID(prefix string) string {
 // outcome is what a transition committed, and what must follow the commit.
 type outcome struct {
 	events []Event
-	grant  bool // call targets' Grant for the request
-	extend bool // tell the targets that are Extenders of the request's new end
-	revoke bool // call targets' Revoke for the request
+	grant  bool // the window opened: targets must grant it before it is announced
 }
 
 // transition is a pure step on a clone of a request: it changes req and
@@ -149,7 +162,9 @@ type transition func(req *Request, now time.Time, ch *Change) (outcome, error)
 
 // update loads request id, applies step and commits the result with a
 // compare-and-set on the request's version, retrying when another writer won
-// the race so that step always decides on the newest state.
+// the race so that step always decides on the newest state. The Change
+// carries the transition's effects (notices, a grant job), which Commit
+// then runs at once.
 func (s *Service) update(ctx context.Context, id string, step transition) (*Request, error) {
 	for range maxRetries {
 		cur, err := s.store.Request(ctx, id)
@@ -171,40 +186,55 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 		}
 		next.Version = cur.Version + 1
 		ch.Requests = append(ch.Requests, RequestWrite{Request: next, Expect: cur.Version})
-		if err := s.store.Apply(ctx, ch); err != nil {
+		if err := s.effects(&ch, next, out); err != nil {
+			return nil, err
+		}
+		if err := s.Commit(ctx, ch); err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				continue
 			}
 			return nil, fmt.Errorf("update %s: %w", id, err)
 		}
-		return s.follow(ctx, next, out), nil
+		return s.settled(ctx, next, out), nil
 	}
 	return nil, Errorf(ECONFLICT, "Request %s is changing too quickly; try again.", id)
 }
 
-// follow publishes a committed outcome's events and runs its target calls.
-// Targets are granted before "activated" is announced, so nobody is told a
-// role is active while a target still works on it or has refused it. It
-// returns the request as it stands after them: Failed when a target
-// refused the grant, so that no caller shows the committed "Active" copy.
-func (s *Service) follow(ctx context.Context, req *Request, out outcome) *Request {
-	final := req
-	if out.grant {
-		final = s.grant(ctx, req)
+// settled returns req as it stands after the grant its commit ran inline:
+// Failed when a target refused it, so that no caller shows the committed
+// "Active" copy of a window no target granted.
+func (s *Service) settled(ctx context.Context, req *Request, out outcome) *Request {
+	if !out.grant || len(s.targets.For(req.Role)) == 0 {
+		return req
 	}
+	if cur, err := s.store.Request(ctx, req.ID); err == nil && cur.Version > req.Version {
+		return cur
+	}
+	return req
+}
+
+// effects adds to ch what must follow the transition of req: its events as
+// notices, and, when a window opened on a role with targets, the grant job
+// that announces the activation only once every target has granted it, so
+// nobody is told a role is active while a target still works on it or has
+// refused it.
+func (s *Service) effects(ch *Change, req *Request, out outcome) error {
+	grant := out.grant && len(s.targets.For(req.Role)) > 0
+	var now, later []Event
 	for _, e := range out.events {
-		if e.Kind == EventActivated && final != req {
-			continue // the request is Failed; that event follows from grant
+		if e.Request != nil {
+			e.Request = req.Clone() // as committed, version included
 		}
-		s.events.Publish(ctx, e)
+		if grant && e.Kind == EventActivated {
+			later = append(later, e)
+			continue
+		}
+		now = append(now, e)
 	}
-	if out.extend {
-		s.extendTargets(ctx, req)
+	if grant {
+		ch.Schedule = append(ch.Schedule, s.held(grantJob(req, later), s.clock.Now()))
 	}
-	if out.revoke {
-		s.revokeNow(ctx, req)
-	}
-	return final
+	return s.Announce(ch, now...)
 }
 
 // event builds an event about req.

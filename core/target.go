@@ -31,6 +31,11 @@ type Grant struct {
 	Start         time.Time
 	End           time.Time
 	Justification string
+	// Delivery identifies this action (grant, revoke or one extension of
+	// one request): it is the same on every retry, so a target can drop
+	// repeats. Webhooks send it as X-Elevate-Delivery, programs get it as
+	// ELEVATE_DELIVERY.
+	Delivery string
 }
 
 // Targets returns the targets configured for a role.

@@ -3,7 +3,10 @@ package notifications
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -12,11 +15,11 @@ import (
 	"github.com/elevate-pim/elevate/core"
 )
 
-// Retry settings for failed posts.
+// Retry settings for a post within one delivery; a notice whose posts still
+// fail is delivered again later by core's outbox, with backoff.
 const (
-	maxAttempts  = 5
+	maxAttempts  = 3
 	firstBackoff = 200 * time.Millisecond
-	queueSize    = 4096
 )
 
 // Config routes events that no role routing covers.
@@ -25,35 +28,42 @@ type Config struct {
 	AlertsChannel string // alerts; default Channel
 }
 
-// Notifier is a core.EventSink that posts events. Without Start it posts
-// synchronously (the console relies on that for its ordering); after Start
-// a worker posts in the background, in order, so core never waits on a platform.
+// CopyStore keeps the copies of approval messages beside their requests;
+// core.Store satisfies it. Copies in the store, not in a process, let
+// whichever replica records a decision update every copy.
+type CopyStore interface {
+	Request(ctx context.Context, id string) (*core.Request, error)
+	PutCopy(ctx context.Context, request string, c core.MessageCopy) error
+	Copies(ctx context.Context, request string) ([]core.MessageCopy, error)
+	DropCopies(ctx context.Context, request string) error
+}
+
+// Notifier delivers core's outbox notices as posts (it is a core.Courier),
+// and posts events published to it directly (a core.EventSink).
 type Notifier struct {
-	bot     *bot.Bot
-	dir     *core.Directory
-	cfg     Config
+	bot    *bot.Bot
+	dir    *core.Directory
+	cfg    Config
+	copies CopyStore
+	log    zerolog.Logger
+
+	mu      sync.Mutex
 	posters []Poster
-	log     zerolog.Logger
-
-	mu    sync.Mutex
-	refs  map[string][]Ref // request id → copies of its approval request
-	queue chan queued
-	wg    sync.WaitGroup
+	pending atomic.Int64 // deliveries under way
 }
 
-type queued struct {
-	ctx context.Context
-	e   core.Event
-}
+var (
+	_ core.EventSink = (*Notifier)(nil)
+	_ core.Courier   = (*Notifier)(nil)
+)
 
-var _ core.EventSink = (*Notifier)(nil)
-
-// New returns a Notifier that renders with b and posts through posters.
-func New(b *bot.Bot, cfg Config, log zerolog.Logger, posters ...Poster) *Notifier {
+// New returns a Notifier that renders with b, keeps approval message copies
+// in copies (the service's store), and posts through posters.
+func New(b *bot.Bot, copies CopyStore, cfg Config, log zerolog.Logger, posters ...Poster) *Notifier {
 	if cfg.AlertsChannel == "" {
 		cfg.AlertsChannel = cfg.Channel
 	}
-	return &Notifier{bot: b, dir: b.Service().Directory(), cfg: cfg, posters: posters, log: log, refs: map[string][]Ref{}}
+	return &Notifier{bot: b, dir: b.Service().Directory(), cfg: cfg, copies: copies, posters: posters, log: log}
 }
 
 // AddPoster adds a platform to post to.
@@ -63,95 +73,111 @@ func (n *Notifier) AddPoster(p Poster) {
 	n.posters = append(n.posters, p)
 }
 
-// Start posts in the background until ctx ends; Wait drains what is queued.
-func (n *Notifier) Start(ctx context.Context) {
-	n.queue = make(chan queued, queueSize)
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		for {
-			select {
-			case q := <-n.queue:
-				n.deliver(q.ctx, q.e)
-			case <-ctx.Done():
-				for {
-					select {
-					case q := <-n.queue:
-						n.deliver(context.WithoutCancel(q.ctx), q.e)
-					default:
-						return
-					}
+// Publish implements core.EventSink: it delivers e at once, logging what fails.
+func (n *Notifier) Publish(ctx context.Context, e core.Event) {
+	if err := n.Deliver(ctx, &core.Notice{Event: e}, func(context.Context) error { return nil }); err != nil {
+		n.log.Error().Err(err).Str("event", string(e.Kind)).Msg("notice not fully delivered")
+	}
+}
+
+// Deliver implements core.Courier: it makes every post of the notice whose
+// key (destination and platform) is not in nt.Sent, saving the progress
+// after each, and updates the copies of the request's approval message.
+func (n *Notifier) Deliver(ctx context.Context, nt *core.Notice, save func(context.Context) error) error {
+	n.pending.Add(1)
+	defer n.pending.Add(-1)
+	e := nt.Event
+	var errs []error
+	for _, d := range n.route(e) {
+		if d.update {
+			if err := n.updateCopies(ctx, e); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		m := n.bot.Notice(e, d.audience)
+		for i, p := range n.snapshot() {
+			key := d.to.String() + " on " + platformOf(p, i)
+			if slices.Contains(nt.Sent, key) {
+				continue
+			}
+			var ref Ref
+			err := retry(ctx, func() error {
+				var err error
+				ref, err = p.Post(ctx, d.to, m)
+				return err
+			})
+			if errors.Is(err, ErrNoRoute) {
+				continue
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("post to %s: %w", d.to, err))
+				continue
+			}
+			if ref.Platform == "" {
+				ref.Platform = platformOf(p, i)
+			}
+			nt.Sent = append(nt.Sent, key)
+			if err := save(ctx); err != nil {
+				return fmt.Errorf("record post to %s: %w", d.to, err)
+			}
+			if d.keep && e.Request != nil {
+				if err := n.keep(ctx, e.Request, ref); err != nil {
+					errs = append(errs, err)
 				}
 			}
 		}
-	}()
-}
-
-// Wait blocks until the background worker has stopped (after Start's ctx ended).
-func (n *Notifier) Wait() { n.wg.Wait() }
-
-// Publish implements core.EventSink.
-func (n *Notifier) Publish(ctx context.Context, e core.Event) {
-	if n.queue == nil {
-		n.deliver(ctx, e)
-		return
 	}
-	// A post must outlive the request that caused it.
-	n.queue <- queued{ctx: context.WithoutCancel(ctx), e: e}
+	return errors.Join(errs...)
 }
 
-// deliver routes one event to its posts.
-func (n *Notifier) deliver(ctx context.Context, e core.Event) {
-	for _, p := range n.route(e) {
-		if p.update {
-			n.updateCopies(ctx, e)
+// snapshot returns the posters.
+func (n *Notifier) snapshot() []Poster {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.posters)
+}
+
+// platformOf names a poster's platform, for the keys of posts.
+func platformOf(p Poster, i int) string {
+	if pl, ok := p.(interface{ Platform() string }); ok {
+		return pl.Platform()
+	}
+	return fmt.Sprintf("poster %d", i)
+}
+
+// keep records a posted copy of req's approval message. When the request
+// has moved on while the copy was being posted (a decision on another
+// replica), the copy is brought up to date at once.
+func (n *Notifier) keep(ctx context.Context, req *core.Request, ref Ref) error {
+	c := core.MessageCopy{Platform: ref.Platform, Channel: ref.Destination.Channel, Principal: ref.Destination.Principal, ID: ref.ID, Shown: req.Version}
+	if err := n.copies.PutCopy(ctx, req.ID, c); err != nil {
+		return fmt.Errorf("record copy of %s: %w", req.ID, err)
+	}
+	cur, err := n.copies.Request(ctx, req.ID)
+	if err != nil || cur.Version <= req.Version {
+		return err
+	}
+	return n.updateCopies(ctx, eventOf(cur))
+}
+
+// updateCopies brings every copy of a request's approval message that shows
+// an older version of the request up to e, once per copy: each copy records
+// the version it shows. Copies of a final request are then dropped.
+func (n *Notifier) updateCopies(ctx context.Context, e core.Event) error {
+	r := e.Request
+	copies, err := n.copies.Copies(ctx, r.ID)
+	if err != nil {
+		return fmt.Errorf("copies of %s: %w", r.ID, err)
+	}
+	m := n.bot.Notice(e, ForCopies(e))
+	posters := n.snapshot()
+	var errs []error
+	for _, c := range copies {
+		if c.Shown >= r.Version {
 			continue
 		}
-		refs := n.post(ctx, p.to, n.bot.Notice(e, p.audience))
-		if p.keep && e.Request != nil {
-			n.mu.Lock()
-			n.refs[e.Request.ID] = append(n.refs[e.Request.ID], refs...)
-			n.mu.Unlock()
-		}
-	}
-}
-
-// post sends m to d on every platform that can reach d, retrying failures
-// with backoff and logging what still fails: posts are never dropped silently.
-func (n *Notifier) post(ctx context.Context, d Destination, m bot.Message) []Ref {
-	n.mu.Lock()
-	posters := append([]Poster(nil), n.posters...)
-	n.mu.Unlock()
-	var refs []Ref
-	for _, p := range posters {
-		var ref Ref
-		err := retry(ctx, func() error {
-			var err error
-			ref, err = p.Post(ctx, d, m)
-			return err
-		})
-		switch {
-		case errors.Is(err, ErrNoRoute):
-		case err != nil:
-			n.log.Error().Err(err).Str("destination", d.String()).Str("request_id", m.RequestID).Msg("post failed after retries")
-		default:
-			refs = append(refs, ref)
-		}
-	}
-	return refs
-}
-
-// updateCopies replaces every copy of a request's approval message with its outcome.
-func (n *Notifier) updateCopies(ctx context.Context, e core.Event) {
-	n.mu.Lock()
-	refs := n.refs[e.Request.ID]
-	if e.Request.State != core.PendingApproval {
-		delete(n.refs, e.Request.ID)
-	}
-	posters := append([]Poster(nil), n.posters...)
-	n.mu.Unlock()
-	m := n.bot.Notice(e, ForCopies(e))
-	for _, ref := range refs {
+		ref := Ref{Destination: Destination{Channel: c.Channel, Principal: c.Principal}, Platform: c.Platform, ID: c.ID}
 		for _, p := range posters {
 			u, ok := p.(Updater)
 			if !ok {
@@ -161,11 +187,49 @@ func (n *Notifier) updateCopies(ctx context.Context, e core.Event) {
 			if errors.Is(err, ErrNoRoute) {
 				continue
 			}
+			if err == nil {
+				c.Shown = r.Version
+				err = n.copies.PutCopy(ctx, r.ID, c)
+			}
 			if err != nil {
-				n.log.Error().Err(err).Str("destination", ref.Destination.String()).Str("request_id", e.Request.ID).Msg("update failed after retries")
+				errs = append(errs, fmt.Errorf("update copy %s of %s: %w", c.Key(), r.ID, err))
 			}
 		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if r.State != core.PendingApproval && r.State != core.PendingMFA {
+		return n.copies.DropCopies(ctx, r.ID)
+	}
+	return nil
+}
+
+// eventOf is the event a request's copies show for its current state.
+func eventOf(r *core.Request) core.Event {
+	kind := core.EventApproved
+	switch r.State {
+	case core.PendingApproval:
+		kind = core.EventApprovalVote
+		if len(r.Approvals) == 0 {
+			kind = core.EventRequested
+		}
+	case core.Denied:
+		kind = core.EventDenied
+	case core.Canceled:
+		kind = core.EventCanceled
+	case core.TimedOut:
+		kind = core.EventTimedOut
+	case core.Failed:
+		if r.DecidedBy == "" {
+			kind = core.EventFailed
+		}
+	}
+	actor := r.DecidedBy
+	if n := len(r.Approvals); kind == core.EventApprovalVote && n > 0 {
+		actor = r.Approvals[n-1].Approver
+	}
+	return core.Event{Kind: kind, Severity: core.SeverityInfo, Actor: actor, Request: r}
 }
 
 // ForCopies is the audience an updated approval message is rendered for:

@@ -1,6 +1,6 @@
 package notifications
 
-// Pending is how many events wait in the queue to be posted (zero before
-// Start, when posting is synchronous): the notification backlog that
-// metrics export.
-func (n *Notifier) Pending() int { return len(n.queue) }
+// Pending is how many notices this process is delivering right now: the
+// notification backlog that metrics export. Notices not yet taken up wait
+// in the store's outbox, where every replica sees them.
+func (n *Notifier) Pending() int { return int(n.pending.Load()) }

@@ -83,7 +83,7 @@ func newSession(t *testing.T) *session {
 	b := bot.New(svc, time.UTC)
 	out := &syncBuffer{}
 	c := console.New(b, out, console.WithChannels(map[string]string{"sec": "#security-alerts"}), console.WithSkip(clock.Advance))
-	n = notifications.New(b, notifications.Config{Channel: "sec"}, zerolog.Nop(), c)
+	n = notifications.New(b, svc.Store(), notifications.Config{Channel: "sec"}, zerolog.Nop(), c)
 	return &session{c: c, out: out, clock: clock}
 }
 

@@ -142,3 +142,6 @@ func (c *Console) printf(format string, args ...any) {
 	defer c.pmu.Unlock()
 	fmt.Fprintf(c.out, format, args...)
 }
+
+// Platform names the console among the notifier's posters.
+func (c *Console) Platform() string { return "console" }

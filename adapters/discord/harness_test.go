@@ -144,7 +144,7 @@ func newHarness(t testing.TB, opt options) *harness {
 	})
 	tg.prod = discord.NewRoleTarget(h.a, guild, prodRole)
 	svc.AddGroupResolver(h.a)
-	n = notifications.New(h.bot, notifications.Config{Channel: "security"}, log, h.a)
+	n = notifications.New(h.bot, svc.Store(), notifications.Config{Channel: "security"}, log, h.a)
 	if err := svc.SeedAssignments(h.ctx, []core.Assignment{
 		{Kind: core.Eligible, Principal: "alice", Role: "prod-db", Permanent: true},
 		{Kind: core.Eligible, Principal: "alice", Role: "staging", Permanent: true},

@@ -102,3 +102,6 @@ func (a *Adapter) dmChannel(ctx context.Context, userID string) (string, error) 
 	a.dmMu.Unlock()
 	return ch.ID, nil
 }
+
+// Platform names Discord among the notifier's posters.
+func (a *Adapter) Platform() string { return core.PlatformDiscord }

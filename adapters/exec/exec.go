@@ -62,6 +62,7 @@ func Env(action string, g core.Grant) []string {
 		"ELEVATE_WINDOW_START=" + g.Start.UTC().Format(time.RFC3339),
 		"ELEVATE_WINDOW_END=" + g.End.UTC().Format(time.RFC3339),
 		"ELEVATE_JUSTIFICATION=" + g.Justification,
+		"ELEVATE_DELIVERY=" + g.Delivery, // the same on every retry of this action
 	}
 	for platform, id := range g.Principal.IDs {
 		env = append(env, "ELEVATE_PRINCIPAL_"+strings.ToUpper(platform)+"="+id)

@@ -16,12 +16,32 @@ var requestOutcomes = map[core.EventKind]string{
 }
 
 // Events wraps next, an event sink, counting request outcomes, approval
-// decisions and their latency, ended windows and alert transitions on the way.
+// decisions and their latency, ended windows and alert transitions on the
+// way. When next is also a core.Courier (it delivers the outbox), so is the
+// result: a notice is counted on its first delivery attempt.
 func (m *Metrics) Events(next core.EventSink) core.EventSink {
-	return core.EventSinkFunc(func(ctx context.Context, e core.Event) {
+	sink := core.EventSinkFunc(func(ctx context.Context, e core.Event) {
 		m.observeEvent(e)
 		next.Publish(ctx, e)
 	})
+	if c, ok := next.(core.Courier); ok {
+		return courier{EventSinkFunc: sink, m: m, next: c}
+	}
+	return sink
+}
+
+// courier counts the notices next delivers.
+type courier struct {
+	core.EventSinkFunc
+	m    *Metrics
+	next core.Courier
+}
+
+func (c courier) Deliver(ctx context.Context, n *core.Notice, save func(context.Context) error) error {
+	if len(n.Sent) == 0 {
+		c.m.observeEvent(n.Event)
+	}
+	return c.next.Deliver(ctx, n, save)
 }
 
 func (m *Metrics) observeEvent(e core.Event) {

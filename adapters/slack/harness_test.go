@@ -167,9 +167,7 @@ func newEnv(t testing.TB, opt options) *env {
 	}
 	e.h = e.a.Handler()
 	e.svc.AddGroupResolver(e.a)
-	e.notifier = notifications.New(b, notifications.Config{Channel: "security"}, log, e.a)
-	ctx, cancel := context.WithCancel(context.Background())
-	e.notifier.Start(ctx)
+	e.notifier = notifications.New(b, e.svc.Store(), notifications.Config{Channel: "security"}, log, e.a)
 	err = e.svc.SeedAssignments(context.Background(), []core.Assignment{
 		{Kind: core.Eligible, Principal: "alice", Role: "prod-db", Permanent: true},
 		{Kind: core.Eligible, Principal: "alice", Role: "staging", Permanent: true},
@@ -183,8 +181,6 @@ func newEnv(t testing.TB, opt options) *env {
 	}
 	t.Cleanup(func() {
 		e.a.Wait()
-		cancel()
-		e.notifier.Wait()
 		e.a.Wait()
 		e.fake.Close()
 		if t.Failed() {

@@ -66,3 +66,6 @@ func (a *Adapter) destination(ctx context.Context, d notifications.Destination) 
 	}
 	return "", notifications.ErrNoRoute
 }
+
+// Platform names Slack among the notifier's posters.
+func (a *Adapter) Platform() string { return Platform }

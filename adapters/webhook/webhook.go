@@ -1,8 +1,9 @@
 // Package webhook is a target that grants and revokes a role by POSTing a
 // signed JSON document to a URL. Receivers verify
 // X-Elevate-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + "." + body))
-// with X-Elevate-Timestamp (Unix seconds), and may use X-Elevate-Delivery
-// (request id and action) to drop duplicates: elevate retries.
+// with X-Elevate-Timestamp (Unix seconds), and should use X-Elevate-Delivery
+// to drop duplicates: elevate delivers every action at least once, and a
+// retry (by this or another replica) carries the same delivery id.
 package webhook
 
 import (
@@ -126,7 +127,7 @@ func (w *Webhook) send(ctx context.Context, action string, g core.Grant) error {
 	}
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
-		retry, err := w.attempt(ctx, action, g.RequestID, body)
+		retry, err := w.attempt(ctx, action, delivery(action, g), body)
 		if err == nil || !retry || attempt >= w.attempts {
 			return err
 		}
@@ -139,8 +140,16 @@ func (w *Webhook) send(ctx context.Context, action string, g core.Grant) error {
 	}
 }
 
+// delivery is the id of one action, the same on each of its retries.
+func delivery(action string, g core.Grant) string {
+	if g.Delivery != "" {
+		return g.Delivery
+	}
+	return g.RequestID + ":" + action
+}
+
 // attempt makes one signed POST and says whether a failure is worth retrying.
-func (w *Webhook) attempt(ctx context.Context, action, requestID string, body []byte) (retry bool, err error) {
+func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body []byte) (retry bool, err error) {
 	ts := strconv.FormatInt(w.now().Unix(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
@@ -150,7 +159,7 @@ func (w *Webhook) attempt(ctx context.Context, action, requestID string, body []
 	req.Header.Set("User-Agent", "elevate-webhook/1")
 	req.Header.Set("X-Elevate-Timestamp", ts)
 	req.Header.Set("X-Elevate-Signature", Sign(w.secret, ts, body))
-	req.Header.Set("X-Elevate-Delivery", requestID+":"+action)
+	req.Header.Set("X-Elevate-Delivery", deliveryID)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return true, fmt.Errorf("%s %s: %w", action, w.url, err)

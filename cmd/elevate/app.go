@@ -86,14 +86,14 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		JobLease: lease, RequestRetention: cfg.Retention.Requests,
 		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
 		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews,
-		Events: m.Metrics.Events(core.EventSinkFunc(func(ctx context.Context, e core.Event) { m.Notifier.Publish(ctx, e) })),
+		Events: m.Metrics.Events(courier{m}), Errors: func(err error) { log.Error().Err(err).Msg("background work failed") },
 	})
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
 	m.Bot = bot.New(m.Service, cfg.Location)
-	m.Notifier = notifications.New(m.Bot, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
+	m.Notifier = notifications.New(m.Bot, m.Store, notifications.Config{Channel: cfg.Channel, AlertsChannel: cfg.AlertsChannel}, log)
 	m.Metrics.ActiveWindows(m.Store, func() []string { return m.Service.Directory().RoleNames() })
 	m.Metrics.OutboxDepth(m.Notifier.Pending)
 	m.Metrics.OpenAlerts(m.Store)
@@ -123,6 +123,16 @@ func removedLine(cfg *config.Config, r core.ReviewRemoval) string {
 	}
 	return fmt.Sprintf("%s:%d: assignment %s was removed by access review %s (%s, %s)",
 		cfg.File, cfg.AssignmentLines[r.Key], r.Key, r.Review, by, r.At.UTC().Format(time.RFC3339))
+}
+
+// courier hands the service's notices to the notifier, which is built
+// after the service (it renders with the bot, which needs the service).
+type courier struct{ m *Main }
+
+func (c courier) Publish(ctx context.Context, e core.Event) { c.m.Notifier.Publish(ctx, e) }
+
+func (c courier) Deliver(ctx context.Context, n *core.Notice, save func(context.Context) error) error {
+	return c.m.Notifier.Deliver(ctx, n, save)
 }
 
 // openStore picks the store: Redis when ELEVATE_REDIS_URL or store.redis_url

@@ -50,8 +50,6 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
-	m.Notifier.Start(ctx)
-	go m.Service.Run(ctx, func(err error) { m.Log.Error().Err(err).Msg("scheduled job failed") })
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
@@ -73,6 +71,12 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		}
 		return err
 	}
+	// The scheduler starts once every job handler (chat commands) is registered.
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		m.Service.Run(ctx, func(err error) { m.Log.Error().Err(err).Msg("scheduled job failed") })
+	}()
 	defer func() {
 		for _, c := range m.chats {
 			_ = c.Close()
@@ -98,7 +102,7 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	cancel()
-	m.Notifier.Wait()
+	<-ran
 	return errors.Join(errs...)
 }
 
