@@ -283,6 +283,13 @@ func (e *opsEnv) expire() {
 	e.t.Helper()
 	e.clock.Advance(33 * time.Minute) // the window ran from +2m to +32m
 	e.waitFor("the revoke at the webhook", func() bool { return e.hookCalls("revoke") == 1 })
+	// The revoke is made inside the expiry job, and the Expired notice is
+	// delivered beside it: wait until both have been counted.
+	e.waitFor("the expiry job and its notice", func() bool {
+		fams := scrape(e.t, e.base)
+		return value(fams, "elevate_scheduler_jobs_total", map[string]string{"kind": "expire", "result": "ok"}) == 1 &&
+			value(fams, "elevate_windows_ended_total", map[string]string{"role": "db", "reason": "expired"}) == 1
+	})
 }
 
 // scrape fetches /metrics and parses it.
