@@ -80,7 +80,7 @@ func (s *Service) follow(ctx context.Context, ch Change) {
 			if j.Lease.IsZero() || !pass(j) {
 				continue
 			}
-			if j.Kind == JobNotify && s.background {
+			if j.Kind == JobNotify && s.background.Load() {
 				notices = append(notices, j)
 				continue
 			}

@@ -64,7 +64,7 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 // in the background, so that no caller waits for a platform; Run waits for
 // those deliveries before it returns.
 func (s *Service) Run(ctx context.Context, onErr func(error)) {
-	s.background = true
+	s.background.Store(true)
 	defer s.bg.Wait()
 	t := time.NewTicker(TickInterval)
 	defer t.Stop()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,7 +71,7 @@ type Service struct {
 
 	handlersMu sync.Mutex
 	handlers   map[JobKind]JobHandler
-	background bool           // notices run in the background after a commit (set by Run)
+	background atomic.Bool    // notices run in the background after a commit (set by Run)
 	bg         sync.WaitGroup // background notice deliveries
 	onErr      func(error)    // where background failures are reported
 }

@@ -48,7 +48,7 @@ func TestThreeSchedulersRunEachJobOnce(t *testing.T) {
 	end := time.Now().Add(10 * time.Second).Truncate(time.Second).Add(time.Second)
 	ids := make([]string, n)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
+	sem := make(chan struct{}, 32)
 	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
