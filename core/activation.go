@@ -66,7 +66,10 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 		}
 	}
 
-	var ch Change
+	var (
+		ch      Change
+		refused bool
+	)
 	ch.Audit = append(ch.Audit, audit(req, "request", c, now))
 	out := outcome{}
 	switch {
@@ -89,7 +92,7 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 		if err = s.effects(&full, req, out); err != nil {
 			return nil, err
 		}
-		err = s.Commit(ctx, full)
+		refused, err = s.commit(ctx, full)
 		if ErrorCode(err) != ECONFLICT {
 			break
 		}
@@ -100,7 +103,7 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", role.Name, err)
 	}
-	return s.settled(ctx, req, out), nil
+	return s.settled(ctx, req, refused), nil
 }
 
 // fixIDs points the jobs and audit events of a new request at its final id.

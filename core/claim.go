@@ -15,6 +15,13 @@ type Held struct {
 	s   *Service
 	mu  sync.Mutex // serializes renewals with a completing Change
 	job Job
+	// done says a Change completed the job already (commit).
+	done bool
+	// req is the request the job is about as the committing Change wrote
+	// it, when the job runs right after that commit: no need to read it.
+	req *Request
+	// refused says the job's grant was refused: the request is Failed now.
+	refused bool
 }
 
 // JobHandler runs held jobs of a kind core does not run itself, such as an
@@ -51,7 +58,17 @@ func (h *Held) commit(ctx context.Context, ch Change) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ch.Complete = append(ch.Complete, h.job)
-	return h.s.store.Apply(ctx, ch)
+	err := h.s.store.Apply(ctx, ch)
+	h.done = err == nil
+	return err
+}
+
+// request returns the request the job is about.
+func (h *Held) request(ctx context.Context, id string) (*Request, error) {
+	if h.req != nil && h.req.ID == id {
+		return h.req.Clone(), nil
+	}
+	return h.s.store.Request(ctx, id)
 }
 
 // heartbeat renews the lease until ctx ends or the lease is lost.
@@ -108,8 +125,8 @@ func (s *Service) handler(kind JobKind) JobHandler {
 
 // run works on a held job under a heartbeat and completes it when its
 // handler succeeds; a failed job is left to its lease.
-func (s *Service) run(ctx context.Context, j Job) error {
-	h := &Held{s: s, job: j}
+func (s *Service) run(ctx context.Context, h *Held) error {
+	j := h.job
 	beat, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -119,6 +136,9 @@ func (s *Service) run(ctx context.Context, j Job) error {
 	wg.Wait()
 	if err != nil {
 		return fmt.Errorf("job %s: %w", j.ID(), err)
+	}
+	if h.done {
+		return nil
 	}
 	return s.store.CompleteJob(ctx, h.Job())
 }
@@ -137,4 +157,4 @@ func (s *Service) Enqueue(ctx context.Context, kind JobKind, ref string, payload
 
 // RunHeld runs a job this replica holds (from Enqueue) with its registered
 // handler, under a heartbeat, and completes it.
-func (s *Service) RunHeld(ctx context.Context, j Job) error { return s.run(ctx, j) }
+func (s *Service) RunHeld(ctx context.Context, j Job) error { return s.run(ctx, &Held{s: s, job: j}) }

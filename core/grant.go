@@ -42,7 +42,7 @@ func grantJob(req *Request, announce []Event) Job {
 // grant outlives it.
 func (s *Service) grant(ctx context.Context, h *Held) error {
 	j := h.Job()
-	req, err := s.store.Request(ctx, j.Ref)
+	req, err := h.request(ctx, j.Ref)
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,7 @@ func (s *Service) grant(ctx context.Context, h *Held) error {
 		s.follow(ctx, ch)
 		return nil
 	}
+	h.refused = true
 	_, err = s.update(ctx, req.ID, func(r *Request, now time.Time, ch *Change) (outcome, error) {
 		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
 			return outcome{}, errNothingToDo
@@ -94,7 +95,7 @@ var errNothingToDo = errors.New("nothing to do")
 // after revokeAlertAttempt attempts.
 func (s *Service) revoke(ctx context.Context, h *Held) error {
 	j := h.Job()
-	req, err := s.store.Request(ctx, j.Ref)
+	req, err := h.request(ctx, j.Ref)
 	if err != nil {
 		return err
 	}

@@ -59,16 +59,22 @@ func (s *Service) Notify(ctx context.Context, events ...Event) error {
 // order in which people should hear of them. A job that fails is left to
 // its lease, so Commit reports only whether ch was applied.
 func (s *Service) Commit(ctx context.Context, ch Change) error {
+	_, err := s.commit(ctx, ch)
+	return err
+}
+
+// commit is Commit that also reports whether a grant it ran was refused.
+func (s *Service) commit(ctx context.Context, ch Change) (refused bool, err error) {
 	if err := s.store.Apply(ctx, ch); err != nil {
-		return err
+		return false, err
 	}
-	s.follow(ctx, ch)
-	return nil
+	return s.follow(ctx, ch), nil
 }
 
 // follow runs the held jobs of a committed Change, detached from the
-// caller's cancellation: the work outlives the request that caused it.
-func (s *Service) follow(ctx context.Context, ch Change) {
+// caller's cancellation: the work outlives the request that caused it. It
+// reports whether a grant was refused.
+func (s *Service) follow(ctx context.Context, ch Change) (refused bool) {
 	ctx = context.WithoutCancel(ctx)
 	var notices []Job
 	for _, pass := range []func(Job) bool{
@@ -84,7 +90,9 @@ func (s *Service) follow(ctx context.Context, ch Change) {
 				notices = append(notices, j)
 				continue
 			}
-			s.runLogged(ctx, j)
+			h := &Held{s: s, job: j, req: requestIn(ch, j.Ref)}
+			s.runLogged(ctx, h)
+			refused = refused || h.refused
 		}
 	}
 	if len(notices) > 0 {
@@ -92,15 +100,26 @@ func (s *Service) follow(ctx context.Context, ch Change) {
 		go func() {
 			defer s.bg.Done()
 			for _, j := range notices {
-				s.runLogged(ctx, j)
+				s.runLogged(ctx, &Held{s: s, job: j})
 			}
 		}()
 	}
+	return refused
+}
+
+// requestIn returns the request ch writes with id, if any.
+func requestIn(ch Change, id string) *Request {
+	for _, w := range ch.Requests {
+		if w.Request.ID == id {
+			return w.Request
+		}
+	}
+	return nil
 }
 
 // runLogged runs a held job and reports a failure to the service's error log.
-func (s *Service) runLogged(ctx context.Context, j Job) {
-	if err := s.run(ctx, j); err != nil && s.onErr != nil {
+func (s *Service) runLogged(ctx context.Context, h *Held) {
+	if err := s.run(ctx, h); err != nil && s.onErr != nil {
 		s.onErr(err)
 	}
 }

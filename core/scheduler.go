@@ -41,7 +41,7 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				lag := s.clock.Now().Sub(j.Due)
-				err := s.run(ctx, j)
+				err := s.run(ctx, &Held{s: s, job: j})
 				s.observe.JobRan(j.Kind, lag, err)
 				mu.Lock()
 				defer mu.Unlock()

@@ -190,13 +190,14 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 		if err := s.effects(&ch, next, out); err != nil {
 			return nil, err
 		}
-		if err := s.Commit(ctx, ch); err != nil {
+		refused, err := s.commit(ctx, ch)
+		if err != nil {
 			if ErrorCode(err) == ECONFLICT {
 				continue
 			}
 			return nil, fmt.Errorf("update %s: %w", id, err)
 		}
-		return s.settled(ctx, next, out), nil
+		return s.settled(ctx, next, refused), nil
 	}
 	return nil, Errorf(ECONFLICT, "Request %s is changing too quickly; try again.", id)
 }
@@ -204,8 +205,8 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 // settled returns req as it stands after the grant its commit ran inline:
 // Failed when a target refused it, so that no caller shows the committed
 // "Active" copy of a window no target granted.
-func (s *Service) settled(ctx context.Context, req *Request, out outcome) *Request {
-	if !out.grant || len(s.targets.For(req.Role)) == 0 {
+func (s *Service) settled(ctx context.Context, req *Request, refused bool) *Request {
+	if !refused {
 		return req
 	}
 	if cur, err := s.store.Request(ctx, req.ID); err == nil && cur.Version > req.Version {
