@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/elevate-pim/elevate/core"
 )
@@ -206,7 +207,7 @@ func (b *Bot) reviewPage(rv *core.Review, items []core.ReviewItem, offset, total
 }
 
 // day renders a date for review items.
-func (b *Bot) day(t interface{ Format(string) string }) string { return t.Format("2006-01-02") }
+func (b *Bot) day(t time.Time) string { return t.In(b.loc).Format("2006-01-02") }
 
 // reviewNotice renders a review event: a reviewer's DM or reminder with a
 // page of their items, or a channel's start and end posts.

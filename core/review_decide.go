@@ -153,11 +153,11 @@ func (r *Reviews) Open(ctx context.Context, c Caller) ([]*Review, map[string]int
 		if rv.State != ReviewOpen {
 			continue // still being created
 		}
-		who, err := r.s.store.ReviewReviewers(ctx, rv.ID, rv.Stage)
+		n, err := r.waiting(ctx, rv, c.Principal)
 		if err != nil {
 			return nil, nil, err
 		}
-		if n := who[c.Principal]; n > 0 {
+		if n > 0 {
 			mine[rv.ID] = n
 		}
 		if overseer || mine[rv.ID] > 0 {
@@ -191,11 +191,11 @@ func (r *Reviews) Progress(ctx context.Context, c Caller, id string) (*Progress,
 	if err != nil {
 		return nil, err
 	}
-	who, err := r.s.store.ReviewReviewers(ctx, id, rv.Stage)
+	mine, err := r.waiting(ctx, rv, c.Principal)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := who[c.Principal]; !ok {
+	if mine == 0 {
 		if overseer, err := r.overseer(ctx, c); err != nil {
 			return nil, err
 		} else if !overseer {
@@ -206,7 +206,14 @@ func (r *Reviews) Progress(ctx context.Context, c Caller, id string) (*Progress,
 	if err != nil {
 		return nil, err
 	}
-	return &Progress{Review: rv, Counts: counts, Mine: who[c.Principal]}, nil
+	return &Progress{Review: rv, Counts: counts, Mine: mine}, nil
+}
+
+// waiting returns how many items of rv's current stage wait for principal,
+// from principal's own index.
+func (r *Reviews) waiting(ctx context.Context, rv *Review, principal string) (int, error) {
+	_, n, err := r.s.store.PendingReviewItems(ctx, rv.ID, rv.Stage, principal, 0, 1)
+	return n, err
 }
 
 // Report returns review id and all of its items, for admins and readers.
