@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -218,13 +219,17 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 	return nil
 }
 
-// seedBatch is how many assignments one seeding Change writes: small
-// enough that the store's atomic apply (one Redis script, which chains an
-// audit event per assignment) holds Redis for a few milliseconds at most.
-const seedBatch = 64
+// seedRead is how many assignments seeding reads in one round trip, and
+// seedWrite how many one seeding Change writes: few enough that the store's
+// atomic apply (one Redis script, which chains an audit event per
+// assignment in Lua) holds Redis for a few milliseconds at most.
+const (
+	seedRead  = 1024
+	seedWrite = 8
+)
 
-// seedAttempts bounds how often a batch is re-read after a concurrent
-// change to holders moved the holders revision under it; the last attempt
+// seedAttempts bounds how often in a row a batch is re-read after a
+// concurrent change to holders moved the holders revision under it; the last attempt
 // writes unguarded, so that seeding finishes even while windows churn (at
 // worst a replica racing it writes the same value and audits it twice).
 const seedAttempts = 8
@@ -269,7 +274,7 @@ func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]Review
 		}
 	}
 	for len(seed) > 0 {
-		n := min(len(seed), seedBatch)
+		n := min(len(seed), seedRead)
 		if err := s.seedBatch(ctx, seed[:n]); err != nil {
 			return nil, fmt.Errorf("seed assignments: %w", err)
 		}
@@ -287,31 +292,37 @@ func (s *Service) SeedFromConfig(ctx context.Context, as []Assignment) ([]Review
 	return skipped, s.store.Apply(ctx, forget)
 }
 
-// seedBatch writes the assignments of batch that differ from the stored ones.
+// seedBatch writes the assignments of batch that differ from the stored
+// ones, seedWrite at a time. Each write expects the holders revision read
+// (or left by the previous write, which moves it by one); when another
+// writer moved it, the batch is read again and only what still differs
+// is written.
 func (s *Service) seedBatch(ctx context.Context, batch []Assignment) error {
 	keys := make([]string, len(batch))
 	for i, a := range batch {
 		keys[i] = a.Key()
 	}
-	var err error
-	for attempt := range seedAttempts {
-		var stored []Assignment
-		var rev int64
-		if stored, rev, err = s.store.AssignmentsByKey(ctx, keys...); err != nil {
+	for conflicts := 0; ; conflicts++ {
+		stored, rev, err := s.store.AssignmentsByKey(ctx, keys...)
+		if err != nil {
 			return err
 		}
 		ch := seedChange(batch, stored, s.clock.Now())
-		if len(ch.PutAssignments) == 0 {
-			return nil
+		for len(ch.PutAssignments) > 0 {
+			part := takeSeed(&ch, seedWrite)
+			if conflicts < seedAttempts-1 {
+				part.HoldersRev = &rev
+			}
+			if err = s.store.Apply(ctx, part); err != nil {
+				break
+			}
+			rev++
+			conflicts = 0
 		}
-		if attempt < seedAttempts-1 {
-			ch.HoldersRev = &rev
-		}
-		if err = s.store.Apply(ctx, ch); ErrorCode(err) != ECONFLICT {
+		if ErrorCode(err) != ECONFLICT {
 			return err
 		}
 	}
-	return err
 }
 
 // seedChange returns the Change that writes the assignments of batch that
@@ -334,6 +345,25 @@ func seedChange(batch, stored []Assignment, now time.Time) Change {
 		ch.Audit = append(ch.Audit, assignmentAudit(a, "assign_from_config", Caller{Principal: "config", Source: "config"}, now))
 	}
 	return ch
+}
+
+// takeSeed removes the first n assignments of a seeding Change c (their
+// schedules and audit events with them) and returns them as a Change of
+// their own.
+func takeSeed(c *Change, n int) Change {
+	n = min(n, len(c.PutAssignments))
+	part := Change{PutAssignments: c.PutAssignments[:n], Audit: c.Audit[:n]}
+	c.PutAssignments, c.Audit = c.PutAssignments[n:], c.Audit[n:]
+	keep := c.Schedule[:0:0]
+	for _, j := range c.Schedule {
+		if slices.ContainsFunc(part.PutAssignments, func(a Assignment) bool { return j.Ref == a.Key() }) {
+			part.Schedule = append(part.Schedule, j)
+		} else {
+			keep = append(keep, j)
+		}
+	}
+	c.Schedule = keep
+	return part
 }
 
 func assignmentJobKind(k AssignmentKind) JobKind {

@@ -205,3 +205,56 @@ func TestReadsDoNotGrowWithOthersData(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicasSeedingAtOnceWriteEachOnce: two replicas starting together
+// seed the same 2 000 assignments; each is written and audited once, and
+// seeding again writes nothing.
+func TestReplicasSeedingAtOnceWriteEachOnce(t *testing.T) {
+	clock := clocktest.New(t0)
+	dir := &core.Directory{Principals: map[string]*core.Principal{}, Roles: map[string]*core.Role{
+		"db": {Name: "db", Policy: core.Policy{MaxDuration: time.Hour, Eligibility: core.ExpiryRule{AllowPermanent: true}}},
+	}}
+	var seed []core.Assignment
+	for i := range 2000 {
+		p := fmt.Sprintf("p%d", i)
+		dir.Principals[p] = &core.Principal{ID: p}
+		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: p, Role: "db", Permanent: true})
+	}
+	st := memory.New(memory.WithClock(clock))
+	replica := func() *core.Service {
+		svc, err := core.NewService(core.Config{Store: st, Directory: dir, Clock: clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a, b := replica(), replica()
+	var wg sync.WaitGroup
+	for _, svc := range []*core.Service{a, b} {
+		wg.Go(func() {
+			if err := svc.SeedAssignments(context.Background(), seed); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	audited := func() int {
+		events, _, err := st.Audit(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	if n := audited(); n != len(seed) {
+		t.Fatalf("%d assign_from_config events for %d assignments seeded by two replicas at once", n, len(seed))
+	}
+	if as, _, _ := st.AssignmentsByRole(context.Background(), "db"); len(as) != len(seed) {
+		t.Fatalf("%d assignments stored, want %d", len(as), len(seed))
+	}
+	if err := a.SeedAssignments(context.Background(), seed); err != nil {
+		t.Fatal(err)
+	}
+	if n := audited(); n != len(seed) {
+		t.Fatalf("seeding again audited %d more", n-len(seed))
+	}
+}

@@ -101,10 +101,14 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		return
 	}
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+}
+
+// percentile returns the q-quantile of lat in milliseconds; it sorts lat.
+func percentile(lat []time.Duration, q float64) float64 {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	at := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
+	return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000
 }
 
 // svcDirectory is principals p0..p(n-1), each eligible for "svc", a role
