@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -68,4 +71,36 @@ func BenchmarkSignedCommandAck(b *testing.B) {
 	serve(b, h.a.Handler(), signed(h, b.N, func(k int) []byte {
 		return discordtest.Command(h.where, fmt.Sprintf("b%d", k), alice, "status")
 	}))
+}
+
+// BenchmarkSignedCommandAckLatency: /elevate status through the adapter at
+// a steady 200 requests per second (run with -benchtime=2000x, say),
+// reported as p50 and p99 in milliseconds.
+func BenchmarkSignedCommandAckLatency(b *testing.B) {
+	h := newHarness(b, options{mode: "http"})
+	handler := h.a.Handler()
+	reqs := signed(h, b.N, func(k int) []byte { return discordtest.Command(h.where, fmt.Sprintf("l%d", k), alice, "status") })
+	lat := make([]time.Duration, b.N)
+	var wg sync.WaitGroup
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	b.ResetTimer()
+	for k := range b.N {
+		<-tick.C
+		wg.Go(func() {
+			start := time.Now()
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, reqs[k])
+			lat[k] = time.Since(start)
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d: %s", rec.Code, rec.Body)
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	slices.Sort(lat)
+	ms := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(ms(0.5), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
 }

@@ -3,6 +3,8 @@ package redis_test
 import (
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +96,42 @@ func BenchmarkApplyActivate(b *testing.B) {
 			},
 			Audit: []core.AuditEvent{{Time: now, Actor: principal, Action: "activate", Principal: principal, Role: "prod-db", RequestID: id, Duration: time.Hour}},
 		})
+	}
+}
+
+// BenchmarkWindowBytes reports the Redis memory one live window costs: its
+// key (with TTL) and its entry in the role's index. It opens 10 000 windows,
+// 100 per Change, and divides the growth of used_memory by their number.
+func BenchmarkWindowBytes(b *testing.B) {
+	const n = 10000
+	c := benchClient(b)
+	s := redis.New(c, redis.WithPrefix(redistest.NewPrefix(b)))
+	used := func() int64 {
+		info, err := c.Info(b.Context(), "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for line := range strings.Lines(info) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return n
+			}
+		}
+		b.Fatal("no used_memory in INFO memory")
+		return 0
+	}
+	for b.Loop() {
+		before := used()
+		for i := 0; i < n; i += 100 {
+			var ch core.Change
+			for k := i; k < i+100; k++ {
+				ch.OpenWindows = append(ch.OpenWindows, window(fmt.Sprintf("U%07d", k), "prod-db", fmt.Sprintf("r-%07d", k), time.Hour))
+			}
+			mustApply(b, s, ch)
+		}
+		b.ReportMetric(float64(used()-before)/n, "B/window")
 	}
 }
