@@ -239,7 +239,7 @@ func TestReplicasSeedingAtOnceWriteEachOnce(t *testing.T) {
 	}
 	wg.Wait()
 	audited := func() int {
-		events, _, err := st.Audit(context.Background())
+		events, _, err := core.ReadAudit(context.Background(), st, core.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
