@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+	"github.com/elevate-pim/elevate/adapters/webhook"
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/store/redis/redistest"
+)
+
+// gatedHook is a webhook receiver that records each action once it
+// answers it, with its delivery id. While an action is gated, its calls
+// hang until the caller goes away (a killed replica) or the gate opens.
+type gatedHook struct {
+	*httptest.Server
+	mu      sync.Mutex
+	gated   map[string]chan struct{} // action → closed when it opens
+	arrived map[string]int           // calls received, answered or not
+	calls   []webhook.Payload
+	ids     []string // X-Elevate-Delivery of each recorded call
+	at      []time.Time
+}
+
+func newGatedHook(t *testing.T, gated ...string) *gatedHook {
+	t.Helper()
+	h := &gatedHook{gated: map[string]chan struct{}{}, arrived: map[string]int{}}
+	for _, a := range gated {
+		h.gated[a] = make(chan struct{})
+	}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := webhook.Verify([]byte("hook-secret"), r.Header.Get("X-Elevate-Timestamp"), r.Header.Get("X-Elevate-Signature"), body, time.Now(), time.Minute); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var p webhook.Payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.arrived[p.Action]++
+		gate := h.gated[p.Action]
+		h.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return // the caller died: the action was never answered
+			}
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.calls = append(h.calls, p)
+		h.ids = append(h.ids, r.Header.Get("X-Elevate-Delivery"))
+		h.at = append(h.at, time.Now())
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+// open lets the gated calls of action through.
+func (h *gatedHook) open(action string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g := h.gated[action]; g != nil {
+		close(g)
+		delete(h.gated, action)
+	}
+}
+
+func (h *gatedHook) arrivedCount(action string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.arrived[action]
+}
+
+// answered returns the answered calls of action for request id: their
+// delivery ids and times.
+func (h *gatedHook) answered(action, id string) ([]string, []time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ids []string
+	var at []time.Time
+	for i, c := range h.calls {
+		if c.Action == action && c.RequestID == id {
+			ids = append(ids, h.ids[i])
+			at = append(at, h.at[i])
+		}
+	}
+	return ids, at
+}
+
+// durableEnv is a Redis, a fake Slack and a config that real `elevate
+// serve` processes and in-process replicas share: bob and carol approve
+// db (DMs and the approvals channel), svc has a webhook target.
+type durableEnv struct {
+	cfg   string
+	slack *slacktest.Server
+	hook  *gatedHook
+}
+
+func newDurableEnv(t *testing.T, hook *gatedHook, principals int) *durableEnv {
+	t.Helper()
+	e := &durableEnv{slack: slacktest.New(), hook: hook}
+	t.Cleanup(e.slack.Close)
+	for _, u := range []string{"U1", "U2", "U3"} {
+		e.slack.AddUser(slacktest.User{ID: u, Name: u})
+	}
+	t.Setenv("ELEVATE_REDIS_URL", redistest.URL(t))
+	t.Setenv("ELEVATE_REDIS_PREFIX", redistest.NewPrefix(t))
+	t.Setenv("HOOK_SECRET", "hook-secret")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
+	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
+	t.Setenv("ELEVATE_SLACK_API_URL", e.slack.APIURL())
+	var b strings.Builder
+	fmt.Fprintf(&b, `admin_role: admin
+principals:
+  dana: {}
+  alice: {slack: U1}
+  bob: {slack: U2}
+  carol: {slack: U3}
+`)
+	for i := range principals {
+		fmt.Fprintf(&b, "  p%d: {}\n", i)
+	}
+	fmt.Fprintf(&b, `channels:
+  sec: {slack: C1}
+  approvals: {slack: C2}
+notifications: {channel: sec}
+roles:
+  admin:
+    activation: {max_duration: 1h}
+    assignment: {allow_permanent: true}
+  db:
+    activation: {max_duration: 1h}
+    approval: {required: true, approvers: [bob, carol]}
+    notify: {channel: sec, approvals_channel: approvals}
+  svc:
+    activation: {max_duration: 1h}
+    targets:
+      - {type: webhook, url: %q, secret: "${HOOK_SECRET}", timeout: 30s}
+assignments:
+  - {principal: dana, role: admin, type: active, permanent: true}
+  - {principal: alice, role: db, type: eligible, permanent: true}
+  - {principal: alice, role: svc, type: eligible, permanent: true}
+`, hook.URL)
+	for i := range principals {
+		fmt.Fprintf(&b, "  - {principal: p%d, role: svc, type: eligible, permanent: true}\n", i)
+	}
+	e.cfg = filepath.Join(t.TempDir(), "elevate.yaml")
+	if err := os.WriteFile(e.cfg, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// posts returns the messages in channel whose text contains s.
+func (e *durableEnv) posts(channel, s string) []slacktest.Message {
+	var out []slacktest.Message
+	for _, m := range e.slack.Messages(channel) {
+		if strings.Contains(m.Text, s) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitFor polls cond until it holds or within passes.
+func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCopiesUpdatedByTheDecidingReplica: a request raised on replica A is
+// approved on replica B; B updates every copy A posted (both approvers'
+// DMs and the approvals channel) exactly once.
+func TestCopiesUpdatedByTheDecidingReplica(t *testing.T) {
+	e := newDurableEnv(t, newGatedHook(t), 0)
+	a, _ := mustServe(t, e.cfg)
+	b, _ := mustServe(t, e.cfg)
+	ctx := context.Background()
+	r, err := a.Service.RequestActivation(ctx, alice(), core.ActivationInput{Role: "db", Duration: time.Hour, Justification: "INC-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := []string{slacktest.DM("U2"), slacktest.DM("U3"), "C2"}
+	waitFor(t, "the three copies of the approval request", 10*time.Second, func() bool {
+		got, err := a.Store.Copies(ctx, r.ID)
+		return err == nil && len(got) == 3
+	})
+	if _, err := b.Service.Approve(ctx, core.Caller{Principal: "carol", Source: "test"}, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			for _, ch := range copies {
+				t.Logf("%s: %+v", ch, e.slack.Messages(ch))
+			}
+		}
+	}()
+	updated := func(ch string) []slacktest.Message {
+		var out []slacktest.Message
+		for _, m := range e.posts(ch, "Request: "+r.ID) {
+			if m.Updates > 0 {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	waitFor(t, "every copy updated", 10*time.Second, func() bool {
+		for _, ch := range copies {
+			if len(updated(ch)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(300 * time.Millisecond) // room for a doubled update to show
+	for _, ch := range copies {
+		ms := e.posts(ch, "Request: "+r.ID)
+		up := updated(ch)
+		if len(ms) != 1 || len(up) != 1 || up[0].Updates != 1 || !strings.HasPrefix(up[0].Text, "✅ Approved") || strings.Contains(string(up[0].Blocks), `"actions"`) {
+			t.Errorf("%s: want one copy updated once to Approved without buttons; have %d messages, %d updated", ch, len(ms), len(up))
+		}
+	}
+	if got, _ := a.Store.Copies(ctx, r.ID); len(got) != 0 {
+		t.Errorf("copies of a decided request are still stored: %+v", got)
+	}
+}
+
+// TestGrantTakenOverAfterKill: `elevate serve` is SIGKILLed after the
+// commit that opens a window, while its grant call hangs; the survivor
+// makes the grant after the lease, with the same delivery id, and the
+// requester is told once.
+func TestGrantTakenOverAfterKill(t *testing.T) {
+	t.Setenv("ELEVATE_JOB_LEASE", "1s")
+	hook := newGatedHook(t, "grant")
+	e := newDurableEnv(t, hook, 0)
+	addr := freeAddr(t)
+	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
+	form := map[string][]string{"command": {"/elevate"}, "text": {"svc for 30m INC-7"}, "user_id": {"U1"}, "team_id": {"T1"},
+		"channel_id": {"C9"}, "trigger_id": {"trig-1"}, "response_url": {e.slack.ResponseURL("r1")}}
+	waitFor(t, "the replica to serve", 15*time.Second, func() bool {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return true
+		}
+		return false
+	})
+	if resp := slackPost(t, "http://"+addr+"/slack/commands", "signing-secret", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("slash command: HTTP %d", resp.StatusCode)
+	}
+	waitFor(t, "the grant call", 15*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
+	_ = dying.Process.Signal(syscall.SIGKILL)
+	_ = dying.Wait()
+	killed := time.Now()
+	hook.open("grant")
+
+	survivor := mustMain(t, e.cfg, true)
+	ctx := context.Background()
+	open, err := survivor.Store.OpenRequestsOf(ctx, "alice")
+	if err != nil || len(open) != 1 || open[0].State != core.StateActive {
+		t.Fatalf("open requests after the kill: %+v %v", open, err)
+	}
+	id := open[0].ID
+	waitFor(t, "the survivor's grant", 10*time.Second, func() bool { ids, _ := hook.answered("grant", id); return len(ids) > 0 })
+	ids, at := hook.answered("grant", id)
+	if len(ids) != 1 || ids[0] != "grant:"+id {
+		t.Fatalf("grants answered %v, want one with delivery id grant:%s", ids, id)
+	}
+	if wait := at[0].Sub(killed); wait > 5*time.Second {
+		t.Errorf("the grant was taken over %v after the kill", wait)
+	}
+	waitFor(t, "the requester told", 10*time.Second, func() bool { return len(e.posts(slacktest.DM("U1"), "active until")) > 0 })
+	time.Sleep(1500 * time.Millisecond) // a doubled announcement would come within a lease
+	if n := len(e.posts(slacktest.DM("U1"), "active until")); n != 1 {
+		t.Errorf("the requester was told %d times that the role is active", n)
+	}
+	if n := len(e.posts("C1", "activated svc")); n != 1 {
+		t.Errorf("the channel was told %d times", n)
+	}
+}
