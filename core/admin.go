@@ -11,6 +11,9 @@ import (
 // authorize returns EFORBIDDEN unless the caller holds one of roles now,
 // and the store's error when it cannot tell: an outage is not a refusal.
 func (s *Service) authorize(ctx context.Context, c Caller, what string, roles ...string) error {
+	if c.Principal == "" {
+		return Errorf(EFORBIDDEN, "Only a principal may %s; this caller acts as none.", what)
+	}
 	for _, r := range roles {
 		if ok, err := s.holds(ctx, c.Principal, r); err != nil || ok {
 			return err

@@ -18,8 +18,11 @@ const maxTextLen = 500
 
 // Caller is who asks for something, and through which adapter.
 type Caller struct {
-	Principal string // principal id
-	Source    string // "console", "slack", "discord", "cli", "scheduler"
+	Principal string // principal id; "" for a service identity
+	Source    string // "console", "slack", "discord", "cli", "scheduler", "api:TOKEN-NAME"
+	// Scopes are what a service identity (an API token acting as no
+	// principal) may do.
+	Scopes Scope
 }
 
 // System is the caller for actions the scheduler takes on its own.

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/elevate-pim/elevate/adapters/api"
 )
 
 // cmdServe runs the scheduler and the HTTP endpoints until ctx ends.
@@ -64,7 +68,11 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		servers = append(servers, &http.Server{Handler: metricsMux, ReadHeaderTimeout: 5 * time.Second})
 		listeners = append(listeners, metricsLn)
 	}
-	m.chats, err = m.openChat(ctx, mux)
+	apiServer, err := m.apiServer()
+	if err == nil {
+		mux.Handle(api.Prefix+"/", apiServer)
+		m.chats, err = m.openChat(ctx, mux)
+	}
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -113,4 +121,22 @@ func listenMetrics() (net.Listener, error) {
 		return nil, nil
 	}
 	return net.Listen("tcp", addr)
+}
+
+// apiServer builds the HTTP API with the configured tokens, each resolved
+// to its SHA-256 (a token given by reference is read now and never kept).
+func (m *Main) apiServer() (*api.Server, error) {
+	var tokens []api.Token
+	for _, t := range m.Config.API.Tokens {
+		tok := api.Token{Name: t.Name, Principal: t.Principal, Scopes: t.Scopes, Hash: t.Hash, Rate: t.Rate}
+		if t.Token.IsSet() {
+			v, err := t.Token.Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("api token %s: %w", t.Name, err)
+			}
+			tok.Hash = sha256.Sum256([]byte(v))
+		}
+		tokens = append(tokens, tok)
+	}
+	return api.New(m.Service, tokens, m.Log.With().Str("adapter", "api").Logger()), nil
 }

@@ -65,6 +65,8 @@ type Config struct {
 	Server  ServerSettings
 	Slack   SlackSettings
 	Discord DiscordSettings
+	// API holds the HTTP API's bearer tokens.
+	API APISettings
 }
 
 // Target is one system where a role is really granted.

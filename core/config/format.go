@@ -25,6 +25,7 @@ type fileFormat struct {
 	Server        serverSpec               `yaml:"server"`
 	Slack         slackSpec                `yaml:"slack"`
 	Discord       discordSpec              `yaml:"discord"`
+	API           apiSpec                  `yaml:"api"`
 }
 
 type principalSpec struct {
@@ -205,4 +206,17 @@ type discordSpec struct {
 	Mode      string   `yaml:"mode"`
 	Guilds    []string `yaml:"guilds"`
 	APIURL    string   `yaml:"api_url"`
+}
+
+type apiSpec struct {
+	Tokens []apiTokenSpec `yaml:"tokens"`
+}
+
+type apiTokenSpec struct {
+	Name      string   `yaml:"name"`
+	Principal string   `yaml:"principal"`
+	Scopes    []string `yaml:"scopes"`
+	Hash      string   `yaml:"hash"`
+	Token     Secret   `yaml:"token"`
+	Rate      int      `yaml:"rate"`
 }

@@ -61,6 +61,7 @@ func (l *loader) build(spec *fileFormat) *Config {
 	cfg.Server = ServerSettings{HTTPAddr: spec.Server.HTTPAddr}
 	cfg.Slack = SlackSettings{BotToken: spec.Slack.BotToken, SigningSecret: spec.Slack.SigningSecret, AppToken: spec.Slack.AppToken, APIURL: spec.Slack.APIURL}
 	cfg.Discord = l.discord(spec.Discord)
+	cfg.API = l.api(spec.API, dir.Principals)
 	return cfg
 }
 
