@@ -90,9 +90,13 @@ func (b *Bot) decidedItem(ctx context.Context, c core.Caller, it *core.ReviewIte
 	}
 	if page.Total == 0 {
 		m.Text += " Nothing else waits for you in " + it.Review + "."
-	} else {
-		m.Text += fmt.Sprintf(" %d item(s) still wait for you.", page.Total)
+		return m, nil
 	}
+	// The next undecided items come with the confirmation, so a reviewer
+	// goes on clicking from the reply instead of a page that is now stale.
+	m.Text += fmt.Sprintf(" %d item(s) still wait for you:", page.Total)
+	next := b.reviewPage(page.Review, page.Items, 0, page.Total)
+	m.Fields, m.Buttons = next.Fields, next.Buttons
 	return m, nil
 }
 

@@ -61,6 +61,8 @@ func TestReadmeSession(t *testing.T) {
 		"[Remove #2] carol: review remove rv-",
 		"[DM @carol] Reminder: access review rv-",
 		"[reply to carol] Remove #2 (bob, staging-deploy, eligible): recorded",
+		"1 item(s) still wait for you:\n    #1 alice: staging-deploy",
+		"[Keep #1] carol: review keep rv-",
 		"removed bob's eligible assignment for staging-deploy",
 		"[#security-alerts] Access review ended: rv-",
 		"of staging-deploy: 1 kept, 1 removed.",
