@@ -75,6 +75,12 @@ type AuditVerifier struct {
 	n    int64
 }
 
+// VerifierFrom returns a verifier of a trail that continues after
+// checkpoint, the last event trimmed from it (see Store.TrimAudit).
+func VerifierFrom(checkpoint AuditHead) *AuditVerifier {
+	return &AuditVerifier{prev: checkpoint}
+}
+
 // Add checks that e follows the events added before it. It returns an
 // error naming e when the chain breaks there.
 func (v *AuditVerifier) Add(e *AuditEvent) error {

@@ -156,6 +156,6 @@ func (s *Service) AuditLog(ctx context.Context, c Caller, f AuditFilter) ([]Audi
 	if err := s.authorize(ctx, c, "read the audit trail", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
 		return nil, err
 	}
-	events, _, err := ReadAudit(ctx, s.store, f)
+	events, _, err := ReadAudit(ctx, s.AuditTrail(), f)
 	return events, err
 }

@@ -119,6 +119,8 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 		err = s.alerts.anchorJob(ctx)
 	case JobPurge:
 		err = s.purge(ctx, j.Ref)
+	case JobArchive:
+		err = s.archiveJob(ctx)
 	default:
 		run := s.handler(j.Kind)
 		if run == nil {

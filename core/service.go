@@ -50,6 +50,10 @@ type Config struct {
 	// Errors reports failures of work done after a commit or in the
 	// background (a target call, a notice); default: dropped.
 	Errors func(error)
+	// AuditArchive, when set, receives audit events older than AuditHot
+	// (default DefaultAuditHot), which are then trimmed from the store.
+	AuditArchive AuditArchive
+	AuditHot     time.Duration
 }
 
 // Service is elevate's domain API: every activation, approval and admin
@@ -68,6 +72,8 @@ type Service struct {
 	lease   time.Duration
 	// retention is how long final requests are kept.
 	retention time.Duration
+	archive   AuditArchive  // nil: the store keeps every event
+	auditHot  time.Duration // how long events stay in the store with an archive
 	observe   Observer
 	reviews   *Reviews
 	alerts    *Alerts
@@ -106,6 +112,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if s.retention = c.RequestRetention; s.retention <= 0 {
 		s.retention = DefaultRequestRetention
+	}
+	if s.archive, s.auditHot = c.AuditArchive, c.AuditHot; s.auditHot <= 0 {
+		s.auditHot = DefaultAuditHot
 	}
 	s.reviews = newReviews(s, c.Reviews)
 	s.alerts = newAlerts(s, c.Alerts)

@@ -83,6 +83,14 @@ type Store interface {
 
 	// AuditReader reads the audit trail in chunks (see AuditReader).
 	AuditReader
+	// AuditCheckpoint returns the last event trimmed from the store, the
+	// zero head when none was: the store's trail continues after it.
+	AuditCheckpoint(ctx context.Context) (AuditHead, error)
+	// TrimAudit removes the events up to through, once they are archived.
+	// The store must hold through with its hash (ECONFLICT otherwise); it
+	// keeps through as its checkpoint. Trimming at or before the
+	// checkpoint does nothing.
+	TrimAudit(ctx context.Context, through AuditHead) error
 
 	// Once reports whether key was not seen in the last ttl, and marks it seen.
 	// Adapters use it to de-duplicate retried deliveries.

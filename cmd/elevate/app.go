@@ -37,7 +37,8 @@ type Main struct {
 	Log      zerolog.Logger
 
 	persistent bool
-	backing    core.Store                  // the store itself, unwrapped: for its capabilities beyond core.Store (leases)
+	backing    core.Store                  // the store itself, unwrapped: for its capabilities beyond core.Store (leases, cursors)
+	archive    core.AuditArchive           // the audit archive; nil when none is configured
 	ping       func(context.Context) error // reaches the store, for readiness; nil: always reachable
 	chats      []platformChat              // running chat adapters, for readiness
 	closers    []func() error
@@ -67,6 +68,10 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	m.backing, m.Store = m.Store, m.Metrics.Store(m.Store)
+	if err := m.openArchive(); err != nil {
+		m.Close()
+		return nil, err
+	}
 	key, err := m.mfaKey()
 	if err != nil {
 		m.Close()
@@ -83,7 +88,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	m.Service, err = core.NewService(core.Config{
-		JobLease: lease, RequestRetention: cfg.Retention.Requests,
+		JobLease: lease, RequestRetention: cfg.Retention.Requests, AuditArchive: m.archive, AuditHot: cfg.Audit.Hot,
 		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
 		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews,
 		Events: m.Metrics.Events(courier{m}), Errors: func(err error) { log.Error().Err(err).Msg("background work failed") },
@@ -211,22 +216,31 @@ func (m *Main) Close() error {
 // check commands: only the store, so that reading needs none of the
 // service's secrets (MFA key, webhook secrets) and writes nothing.
 func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (core.Store, func(), error) {
+	m, err := openMainForCLI(ctx, cfgPath, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Store, func() { m.Close() }, nil
+}
+
+// openMainForCLI loads the config and opens only its persistent store.
+func openMainForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (*Main, error) {
 	if cfgPath == "" {
-		return nil, nil, usageError("--config FILE is required")
+		return nil, usageError("--config FILE is required")
 	}
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	m := &Main{Config: cfg, Clock: core.SystemClock{}, Log: newLogger(stderr)}
 	routeLibraryLogs(m.Log)
 	if err := m.openStore(ctx); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !m.persistent {
-		return nil, nil, fmt.Errorf("the config uses the in-memory store, which keeps nothing between processes: configure store.redis_url, or export from a running console with --audit-out")
+		return nil, fmt.Errorf("the config uses the in-memory store, which keeps nothing between processes: configure store.redis_url, or export from a running console with --audit-out")
 	}
-	return m.Store, func() { m.Close() }, nil
+	return m, nil
 }
 
 // envDuration reads a duration from the environment; unset is zero.

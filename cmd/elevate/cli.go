@@ -259,7 +259,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if f.Until, err = parseTimeFlag("until", *until); err != nil {
 		return err
 	}
-	st, closeStore, err := openStoreForCLI(ctx, *cfgPath, stderr)
+	st, closeStore, err := openAuditForCLI(ctx, *cfgPath, stderr)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	case *file != "":
 		n, err = verifyExport(*file)
 	case *cfgPath != "":
-		st, closeStore, oerr := openStoreForCLI(ctx, *cfgPath, stderr)
+		st, closeStore, oerr := openAuditForCLI(ctx, *cfgPath, stderr)
 		if oerr != nil {
 			return oerr
 		}

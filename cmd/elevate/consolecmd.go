@@ -55,7 +55,7 @@ func writeAudit(ctx context.Context, m *Main, path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := core.ScanAudit(ctx, m.Store, 0, aw.Write); err != nil {
+	if _, err := core.ScanAudit(ctx, m.auditTrail(), 0, aw.Write); err != nil {
 		return err
 	}
 	if err := aw.Close(); err != nil {

@@ -54,6 +54,17 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
+	err = m.Service.ScheduleArchive(ctx)
+	if err == nil {
+		err = m.startSIEM(ctx)
+	}
+	if err != nil {
+		ln.Close()
+		if metricsLn != nil {
+			metricsLn.Close()
+		}
+		return fmt.Errorf("audit: %w", err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)

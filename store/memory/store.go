@@ -34,6 +34,7 @@ type Store struct {
 	alerts      map[string]*core.Alert                 // by id
 	audit       []core.AuditEvent
 	head        core.AuditHead
+	checkpoint  core.AuditHead       // the last event trimmed; audit holds the ones after it
 	seen        map[string]time.Time // Once keys → when they may be seen again
 	seenSweep   int                  // len(seen) at which expired keys are next swept
 	leases      map[string]lease     // held leases by name
@@ -251,7 +252,7 @@ func (s *Store) MFA(ctx context.Context, principal string) (*core.MFARecord, err
 
 // AuditRange returns copies of up to limit events after the sequence
 // number after. Events are numbered from 1 without gaps, so event n is at
-// index n-1.
+// index n-1-trimmed (the events up to the checkpoint were trimmed).
 func (s *Store) AuditRange(ctx context.Context, after int64, limit int) ([]core.AuditEvent, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -261,11 +262,12 @@ func (s *Store) AuditRange(ctx context.Context, after int64, limit int) ([]core.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if after >= int64(len(s.audit)) {
+	from := max(after-s.checkpoint.Seq, 0)
+	if from >= int64(len(s.audit)) {
 		return nil, nil
 	}
-	end := min(int64(len(s.audit)), after+int64(limit))
-	return append([]core.AuditEvent(nil), s.audit[after:end]...), nil
+	end := min(int64(len(s.audit)), from+int64(limit))
+	return append([]core.AuditEvent(nil), s.audit[from:end]...), nil
 }
 
 // AuditHead returns the head, the zero AuditHead when the log is empty.

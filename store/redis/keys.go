@@ -20,6 +20,7 @@ func (k keyspace) jobs() string             { return k.tag + "jobs" }
 func (k keyspace) jobData() string          { return k.tag + "jobdata" }
 func (k keyspace) audit() string            { return k.tag + "audit" }
 func (k keyspace) auditHead() string        { return k.tag + "audithead" }
+func (k keyspace) auditCheckpoint() string  { return k.tag + "auditcheckpoint" }
 func (k keyspace) applied(id string) string { return k.tag + "applied:" + id }
 func (k keyspace) alerts() string           { return k.tag + "alerts" }
 
