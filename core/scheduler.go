@@ -22,7 +22,12 @@ const (
 // of a batch run concurrently (jobWorkers at a time), so that thousands of
 // windows ending in the same second are revoked within it. A job whose
 // handler fails is left claimed: its lease brings it back later.
-func (s *Service) RunDue(ctx context.Context) (int, error) {
+func (s *Service) RunDue(ctx context.Context) (int, error) { return s.runDue(ctx, ctx) }
+
+// runDue is RunDue claiming batches until stop ends, and running the jobs
+// it claimed under work.
+func (s *Service) runDue(stop, work context.Context) (int, error) {
+	ctx := work
 	var (
 		mu   sync.Mutex
 		n    int
@@ -53,7 +58,7 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 			}()
 		}
 		wg.Wait()
-		if len(jobs) < jobBatch {
+		if len(jobs) < jobBatch || stop.Err() != nil {
 			return n, errors.Join(errs...)
 		}
 	}
@@ -63,13 +68,18 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 // to onErr. While it runs, notices committed by this replica are delivered
 // in the background, so that no caller waits for a platform; Run waits for
 // those deliveries before it returns.
+//
+// When ctx ends, Run claims no more jobs, but the jobs it has claimed run to
+// completion (their target calls are bounded by the targets' timeouts), so
+// that a shutdown does not leave them to their leases.
 func (s *Service) Run(ctx context.Context, onErr func(error)) {
 	s.background.Store(true)
 	defer s.bg.Wait()
 	t := time.NewTicker(TickInterval)
 	defer t.Stop()
+	work := context.WithoutCancel(ctx)
 	for {
-		_, err := s.RunDue(ctx)
+		_, err := s.runDue(ctx, work)
 		if ctx.Err() != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -43,12 +44,21 @@ func (m *Main) Serve(ctx context.Context, addr string) error {
 	return m.ServeListener(ctx, ln)
 }
 
+// defaultShutdownGrace bounds a shutdown when ELEVATE_SHUTDOWN_GRACE is unset.
+const defaultShutdownGrace = 20 * time.Second
+
 // ServeListener is Serve on an open listener; tests pass a loopback one.
 // GET /metrics is served there too, unless ELEVATE_METRICS_ADDR moves it
-// to a listener of its own.
+// to a listener of its own. When ctx ends it shuts down in order (see
+// shutdown) within ELEVATE_SHUTDOWN_GRACE (default 20s); the caller closes
+// the store after it returns.
 func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	grace, err := envDuration("ELEVATE_SHUTDOWN_GRACE")
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	grace = cmp.Or(grace, defaultShutdownGrace)
 	metricsLn, err := listenMetrics()
 	if err != nil {
 		ln.Close()
@@ -90,17 +100,15 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		}
 		return err
 	}
-	// The scheduler starts once every job handler (chat commands) is registered.
+	// The scheduler starts once every job handler (chat commands) is
+	// registered, and stops after the chat handlers: it delivers the
+	// notices they commit while they drain.
+	schedCtx, stopScheduler := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopScheduler()
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		m.Service.Run(ctx, func(err error) { m.Log.Error().Err(err).Msg("scheduled job failed") })
-	}()
-	defer func() {
-		for _, c := range m.chats {
-			_ = c.Close()
-			c.Wait()
-		}
+		m.Service.Run(schedCtx, func(err error) { m.Log.Error().Err(err).Msg("scheduled job failed") })
 	}()
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
@@ -108,21 +116,54 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		go func() { errc <- srv.Serve(listeners[i]) }()
 	}
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
-	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
+	return errors.Join(err, m.shutdown(servers, stopScheduler, ran, grace))
+}
+
+// shutdown stops serve in order within grace. ctx's end has already
+// stopped the chat connections (Socket Mode, the gateway); then the HTTP
+// servers stop accepting and finish their requests, the chat handlers
+// finish, and last the scheduler stops claiming, finishes the jobs it holds
+// and delivers the notices committed until then. What still runs when
+// grace ends is logged; a claimed job comes back to another replica when
+// its lease ends.
+func (m *Main) shutdown(servers []*http.Server, stopScheduler context.CancelFunc, scheduler <-chan struct{}, grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	start := time.Now()
+	m.Log.Info().Dur("grace", grace).Msg("shutting down")
 	var errs []error
 	for _, srv := range servers {
-		if err := srv.Shutdown(shutdown); err != nil {
-			errs = append(errs, err)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	cancel()
-	<-ran
+	for _, c := range m.chats {
+		_ = c.Close()
+		if !returnsWithin(ctx, c.Wait) {
+			errs = append(errs, errors.New("chat handlers still running at the end of the shutdown grace"))
+		}
+	}
+	stopScheduler()
+	if !returnsWithin(ctx, func() { <-scheduler }) {
+		errs = append(errs, errors.New("scheduled jobs still running at the end of the shutdown grace; their leases hand them to another replica"))
+	}
+	m.Log.Info().Dur("took", time.Since(start)).Msg("shut down")
 	return errors.Join(errs...)
+}
+
+// returnsWithin runs wait and reports whether it returned before ctx ended.
+func returnsWithin(ctx context.Context, wait func()) bool {
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // listenMetrics opens ELEVATE_METRICS_ADDR when it is set.

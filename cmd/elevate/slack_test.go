@@ -20,20 +20,28 @@ import (
 // slackPost sends form to the serve endpoint signed with secret, as Slack does.
 func slackPost(t *testing.T, endpoint, secret string, form url.Values) *http.Response {
 	t.Helper()
-	body := form.Encode()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + ts + ":" + body))
-	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := signedSlackRequest(endpoint, secret, form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	return resp
+}
+
+// signedSlackRequest posts form to endpoint signed with secret; the caller closes the body.
+func signedSlackRequest(endpoint, secret string, form url.Values) (*http.Response, error) {
+	body := form.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return http.DefaultClient.Do(req)
 }
 
 // TestServeWithSlackHTTP wires `serve` to Slack from the environment: a
@@ -42,7 +50,7 @@ func slackPost(t *testing.T, endpoint, secret string, form url.Values) *http.Res
 // other members; a forged request is refused.
 func TestServeWithSlackHTTP(t *testing.T) {
 	fake := slacktest.New()
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after serve has stopped and posted its last notifications
 	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 	fake.SetGroup("S1", "U9")
 	t.Setenv("ELEVATE_REDIS_URL", "")
