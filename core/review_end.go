@@ -134,43 +134,40 @@ func (r *Reviews) nextStage(ctx context.Context, rv *Review, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	next, err := r.commit(ctx, rv, func(cur *Review) (*Review, Change) {
+	return r.commit(ctx, rv, func(cur *Review) (Change, []Event, error) {
 		next := cur.Clone()
 		r.enterStage(next, rv.Stage+1, now)
-		ch := Change{Schedule: r.stageJobs(next), Audit: []AuditEvent{reviewAudit(next, "review_stage", System, now)}}
-		return next, ch
+		next.Version = cur.Version + 1
+		ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: cur.Version}}, Schedule: r.stageJobs(next),
+			Audit: []AuditEvent{reviewAudit(next, "review_stage", System, now)}}
+		dms, err := r.stageDMs(ctx, next, EventReviewRequested, now)
+		return ch, dms, err
 	})
-	if err != nil || next == nil {
-		return err
-	}
-	return r.tell(ctx, next, EventReviewRequested)
 }
 
-// commit writes the review change build makes of the current review, by
-// compare-and-set, reading it again when a reminder moved it meanwhile. It
-// returns nil, nil when another run already moved the review past rv's
-// stage or closed it.
-func (r *Reviews) commit(ctx context.Context, rv *Review, build func(cur *Review) (*Review, Change)) (*Review, error) {
+// commit commits the review change build makes of the current review, with
+// its notices, by compare-and-set, reading the review again when a reminder
+// moved it meanwhile. It does nothing when another run already moved the
+// review past rv's stage or closed it.
+func (r *Reviews) commit(ctx context.Context, rv *Review, build func(cur *Review) (Change, []Event, error)) error {
 	cur := rv
 	for range maxRetries {
 		if cur.State != ReviewOpen || cur.Stage != rv.Stage {
-			return nil, nil
+			return nil
 		}
-		next, ch := build(cur)
-		ch.Reviews = append(ch.Reviews, ReviewWrite{Review: next, Expect: cur.Version})
-		err := r.s.store.Apply(ctx, ch)
-		if err == nil {
-			next.Version = cur.Version + 1
-			return next, nil
+		ch, events, err := build(cur)
+		if err != nil {
+			return err
 		}
+		err = r.commitWith(ctx, ch, events)
 		if ErrorCode(err) != ECONFLICT {
-			return nil, err
+			return err
 		}
 		if cur, err = r.s.store.Review(ctx, rv.ID); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return nil, Errorf(ECONFLICT, "Review %s is changing too quickly.", rv.ID)
+	return Errorf(ECONFLICT, "Review %s is changing too quickly.", rv.ID)
 }
 
 // close applies every decided item of rv, then closes it and posts totals.
@@ -184,23 +181,20 @@ func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time
 			return err
 		}
 	}
-	next, err := r.commit(ctx, rv, func(cur *Review) (*Review, Change) {
-		next := cur.Clone()
-		next.State, next.Closed, next.ClosedBy = ReviewClosed, now, c.Principal
-		ch := Change{Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)},
-			Audit: []AuditEvent{reviewAudit(next, "review_close", c, now)}}
-		return next, ch
-	})
-	if err != nil || next == nil {
-		return err
-	}
 	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
 	if err != nil {
 		return err
 	}
-	r.s.events.Publish(ctx, Event{Kind: EventReviewEnded, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next, Counts: counts,
-		Message: fmt.Sprintf("%s of %s: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))})
-	return nil
+	return r.commit(ctx, rv, func(cur *Review) (Change, []Event, error) {
+		next := cur.Clone()
+		next.State, next.Closed, next.ClosedBy, next.Version = ReviewClosed, now, c.Principal, cur.Version+1
+		ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: cur.Version}},
+			Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)},
+			Audit:      []AuditEvent{reviewAudit(next, "review_close", c, now)}}
+		ended := Event{Kind: EventReviewEnded, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next, Counts: counts,
+			Message: fmt.Sprintf("%s of %s: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))}
+		return ch, []Event{ended}, nil
+	})
 }
 
 // Totals summarizes item outcome counts: "2 kept, 1 removed, 1 kept: last admin".
@@ -245,15 +239,12 @@ func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) e
 		}
 		now := r.s.clock.Now()
 		var ch Change
-		var removed []removal
 		for _, was := range batch {
-			rm, err := r.outcome(ctx, rv, was, now, &ch)
-			if err != nil {
+			if err := r.outcome(ctx, rv, was, now, &ch); err != nil {
 				return err
 			}
-			removed = append(removed, rm...)
 		}
-		err := r.s.store.Apply(ctx, ch)
+		err := r.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			for _, was := range batch {
 				if err := r.apply(ctx, rv, was); err != nil {
@@ -262,8 +253,6 @@ func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) e
 			}
 		} else if err != nil {
 			return fmt.Errorf("review %s: %w", rv.ID, err)
-		} else {
-			r.announce(ctx, rv, now, removed)
 		}
 		batch = batch[:0]
 		return nil
@@ -286,23 +275,16 @@ func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) e
 	return flush()
 }
 
-// removal is an assignment a review removed and who decided it.
-type removal struct {
-	a  *Assignment
-	by string
-}
-
 // apply carries out one item's decision by itself, retrying on conflict
 // until it is applied here or was applied by another run.
 func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error {
 	for range maxRetries {
 		now := r.s.clock.Now()
 		var ch Change
-		removed, err := r.outcome(ctx, rv, was, now, &ch)
-		if err != nil {
+		if err := r.outcome(ctx, rv, was, now, &ch); err != nil {
 			return err
 		}
-		err = r.s.store.Apply(ctx, ch)
+		err := r.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			cur, err := r.s.store.ReviewItem(ctx, was.Review, was.N)
 			if err != nil {
@@ -316,7 +298,6 @@ func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error 
 		} else if err != nil {
 			return fmt.Errorf("review %s item %d: %w", was.Review, was.N, err)
 		}
-		r.announce(ctx, rv, now, removed)
 		return nil
 	}
 	return Errorf(ECONFLICT, "Review item %s/%d is changing too quickly.", was.Review, was.N)
@@ -325,14 +306,13 @@ func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error 
 // outcome adds to ch what carrying out was's decision takes: a removal goes
 // through the same change as Unassign (last-admin protection included),
 // committed together with the item's outcome, so it happens once.
-func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now time.Time, ch *Change) ([]removal, error) {
+func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now time.Time, ch *Change) error {
 	it := was.Clone()
 	it.AppliedAt = now
 	by := Caller{Principal: it.DecidedBy, Source: "review"}
 	if by.Principal == "" {
 		by.Principal = System.Principal
 	}
-	var removed []removal
 	switch {
 	case it.Decision != DecisionRemove:
 		it.Outcome = OutcomeKept
@@ -344,7 +324,7 @@ func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now 
 			it.Outcome = OutcomeGone
 			break
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 		var un Change
 		if err := r.s.unassignChange(ctx, a, by, "review_remove", now, &un); ErrorCode(err) == ECONFLICT {
@@ -354,7 +334,7 @@ func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now 
 			ch.Audit = append(ch.Audit, e)
 			break
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 		it.Outcome = OutcomeRemoved
 		un.Audit[len(un.Audit)-1].ReviewID, un.Audit[len(un.Audit)-1].Reason = rv.ID, it.Reason
@@ -367,16 +347,11 @@ func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now 
 		if a.Source == "config" {
 			ch.PutRemovals = append(ch.PutRemovals, ReviewRemoval{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: by.Principal, At: now})
 		}
-		removed = append(removed, removal{a: a, by: by.Principal})
+		if err := r.s.Announce(ch, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: by.Principal, Assignment: a,
+			Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, a.Principal, a.Kind, a.Role)}); err != nil {
+			return err
+		}
 	}
 	ch.ReviewItems = append(ch.ReviewItems, ReviewItemWrite{Item: it, Was: was})
-	return removed, nil
-}
-
-// announce publishes the removals a committed change made.
-func (r *Reviews) announce(ctx context.Context, rv *Review, now time.Time, removed []removal) {
-	for _, rm := range removed {
-		r.s.events.Publish(ctx, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: rm.by, Assignment: rm.a,
-			Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, rm.a.Principal, rm.a.Kind, rm.a.Role)})
-	}
+	return nil
 }

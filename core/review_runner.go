@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -208,17 +207,41 @@ func (r *Reviews) fill(ctx context.Context, rv *Review, c Caller, also []Job) (*
 		}
 	}
 	next := rv.Clone()
-	next.State, next.Items = ReviewOpen, len(items)
+	next.State, next.Items, next.Version = ReviewOpen, len(items), rv.Version+1
 	r.enterStage(next, 0, now)
 	ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}}, Schedule: append(r.stageJobs(next), also...)}
 	ch.Audit = []AuditEvent{reviewAudit(next, "review_start", c, now)}
-	if err := r.s.store.Apply(ctx, ch); err != nil {
+	dms, err := r.stageDMs(ctx, next, EventReviewRequested, now)
+	if err != nil {
+		return nil, err
+	}
+	started := Event{Kind: EventReviewStarted, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next.Clone(),
+		Message: fmt.Sprintf("%s of %s: %d item(s); reviewers decide until %s.", next.ID, joinRoles(next.Plan.Roles), next.Items, r.s.when(next.StageEnd))}
+	if err := r.commitWith(ctx, ch, append([]Event{started}, dms...)); err != nil {
 		return nil, fmt.Errorf("review %s: %w", rv.ID, err)
 	}
-	next.Version = rv.Version + 1
-	r.s.events.Publish(ctx, Event{Kind: EventReviewStarted, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next.Clone(),
-		Message: fmt.Sprintf("%s of %s: %d item(s); reviewers decide until %s.", next.ID, joinRoles(next.Plan.Roles), next.Items, r.s.when(next.StageEnd))})
-	return next, r.tell(ctx, next, EventReviewRequested)
+	return next, nil
+}
+
+// noticeBatch bounds the notices one Change carries.
+const noticeBatch = 200
+
+// commitWith commits ch with events as outbox notices: the first
+// noticeBatch in ch itself, so that they exist exactly when ch does, and
+// the rest (a self-review's thousands of DMs) in Changes of their own.
+func (r *Reviews) commitWith(ctx context.Context, ch Change, events []Event) error {
+	if err := r.s.Announce(&ch, events[:min(len(events), noticeBatch)]...); err != nil {
+		return err
+	}
+	if err := r.s.Commit(ctx, ch); err != nil {
+		return err
+	}
+	for i := noticeBatch; i < len(events); i += noticeBatch {
+		if err := r.s.Notify(ctx, events[i:min(i+noticeBatch, len(events))]...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // collect builds the items of rv: the matching assignments in force now,
@@ -330,30 +353,28 @@ func (r *Reviews) stageJobs(rv *Review) []Job {
 	return jobs
 }
 
-// tell sends each reviewer of rv's current stage who has pending items a
-// DM with the first page of them.
-func (r *Reviews) tell(ctx context.Context, rv *Review, kind EventKind) error {
+// stageDMs returns a DM for each reviewer of rv's current stage who has
+// pending items, with the first page of them.
+func (r *Reviews) stageDMs(ctx context.Context, rv *Review, kind EventKind, now time.Time) ([]Event, error) {
 	who, err := r.s.store.ReviewReviewers(ctx, rv.ID, rv.Stage)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	names := make([]string, 0, len(who))
 	for name := range who {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	now := r.s.clock.Now()
-	var errs []error
+	var out []Event
 	for _, name := range names {
 		page, total, err := r.s.store.PendingReviewItems(ctx, rv.ID, rv.Stage, name, 0, ReviewPageSize)
 		if err != nil {
-			errs = append(errs, err)
-			continue
+			return nil, err
 		}
-		r.s.events.Publish(ctx, Event{Kind: kind, Severity: SeverityInfo, Time: now, Actor: System.Principal,
+		out = append(out, Event{Kind: kind, Severity: SeverityInfo, Time: now, Actor: System.Principal,
 			Review: rv.Clone(), ReviewItems: page, Pending: total, Recipients: []string{name}})
 	}
-	return errors.Join(errs...)
+	return out, nil
 }
 
 // remind sends the reminders of rv that are due, once: the review's
@@ -380,37 +401,43 @@ func (r *Reviews) remind(ctx context.Context, id string) error {
 			return nil
 		}
 		next := rv.Clone()
-		next.Reminded = due
+		next.Reminded, next.Version = due, rv.Version+1
 		ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: rv.Version}}}
 		if due < len(rv.Reminders) {
 			ch.Schedule = []Job{{Kind: JobReviewRemind, Ref: id, Due: rv.Reminders[due]}}
 		}
-		if err := r.s.store.Apply(ctx, ch); ErrorCode(err) == ECONFLICT {
+		// The reminders are notices of the change that counts them sent:
+		// a replica that loses the race sends none.
+		events, err := r.stageDMs(ctx, next, EventReviewReminder, now)
+		if err != nil {
+			return err
+		}
+		if next.Plan.PostProgress {
+			progress, err := r.progressPost(ctx, next, now)
+			if err != nil {
+				return err
+			}
+			events = append([]Event{progress}, events...)
+		}
+		if err := r.commitWith(ctx, ch, events); ErrorCode(err) == ECONFLICT {
 			continue
 		} else if err != nil {
 			return err
 		}
-		next.Version = rv.Version + 1
-		if next.Plan.PostProgress {
-			if err := r.postProgress(ctx, next, now); err != nil {
-				return err
-			}
-		}
-		return r.tell(ctx, next, EventReviewReminder)
+		return nil
 	}
 	return Errorf(ECONFLICT, "Review %s is changing too quickly.", id)
 }
 
-// postProgress posts rv's counts to its channel.
-func (r *Reviews) postProgress(ctx context.Context, rv *Review, now time.Time) error {
+// progressPost is the channel post of rv's counts.
+func (r *Reviews) progressPost(ctx context.Context, rv *Review, now time.Time) (Event, error) {
 	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
 	if err != nil {
-		return err
+		return Event{}, err
 	}
-	r.s.events.Publish(ctx, Event{Kind: EventReviewProgress, Severity: SeverityInfo, Time: now, Actor: System.Principal, Review: rv.Clone(), Counts: counts,
+	return Event{Kind: EventReviewProgress, Severity: SeverityInfo, Time: now, Actor: System.Principal, Review: rv.Clone(), Counts: counts,
 		Message: fmt.Sprintf("%s of %s: %d undecided, %d keep, %d remove; reviewers decide until %s.", rv.ID, joinRoles(rv.Plan.Roles),
-			counts[ItemPending], counts[string(DecisionKeep)], counts[string(DecisionRemove)], r.s.when(rv.StageEnd))})
-	return nil
+			counts[ItemPending], counts[string(DecisionKeep)], counts[string(DecisionRemove)], r.s.when(rv.StageEnd))}, nil
 }
 
 // reviewAudit is the audit record of a review-level action.
