@@ -46,6 +46,14 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	return body, true
 }
 
+// badRequest answers 400 to a verified request whose payload elevate
+// cannot use, and logs why at debug: Slack shows the user only a generic
+// failure, so the log is where the reason is found.
+func (a *Adapter) badRequest(w http.ResponseWriter, r *http.Request, msg string, err error) {
+	a.log.Debug().Err(err).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).Str("reason", msg).Msg("slack request refused: 400")
+	http.Error(w, msg, http.StatusBadRequest)
+}
+
 // refuse answers a request that failed verification.
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
 	a.log.Warn().Err(err).Int("status", status).Str("path", r.URL.Path).Str("remote", r.RemoteAddr).Msg("slack request refused")
@@ -59,6 +67,11 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc, err := slackapi.SlashCommandParse(r)
+	if err == nil && r.PostForm.Get("ssl_check") == "1" {
+		// Slack checking the Request URL's certificate: no command to run.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err == nil {
 		err = a.acceptCommand(sc)
 	}
@@ -67,7 +80,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		http.Error(w, "bad slash command payload", http.StatusBadRequest)
+		a.badRequest(w, r, "bad slash command payload", err)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -81,7 +94,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	ic, err := slackapi.InteractionCallbackParse(r)
 	if err != nil {
-		http.Error(w, "bad interaction payload", http.StatusBadRequest)
+		a.badRequest(w, r, "bad interaction payload", err)
 		return
 	}
 	resp, err := a.acceptInteraction(ic)
@@ -90,7 +103,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		http.Error(w, "bad interaction payload", http.StatusBadRequest)
+		a.badRequest(w, r, "bad interaction payload", err)
 		return
 	}
 	writeResponse(w, resp)
@@ -105,7 +118,7 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !json.Valid(body) {
-		http.Error(w, "bad event payload", http.StatusBadRequest)
+		a.badRequest(w, r, "bad event payload", errors.New("the body is not JSON"))
 		return
 	}
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
@@ -118,7 +131,9 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 	switch ev.Type {
 	case slackevents.URLVerification:
 		if v, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent); ok {
-			writeResponse(w, slackevents.ChallengeResponse{Challenge: v.Challenge})
+			// Slack wants the value back under the lower-case key
+			// "challenge"; slack-go's ChallengeResponse has no json tag.
+			writeResponse(w, map[string]string{"challenge": v.Challenge})
 			return
 		}
 	case slackevents.CallbackEvent:

@@ -2,8 +2,12 @@ package slack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -53,15 +57,21 @@ func (a *Adapter) acceptInteraction(ic slackapi.InteractionCallback) (any, error
 		if ic.User.ID == "" {
 			return nil, errMalformed
 		}
-		for _, act := range ic.ActionCallback.BlockActions {
+		// Slack sends one action per click: only the first elevate action
+		// of a delivery runs, so that one request cannot queue thousands.
+		for i, act := range ic.ActionCallback.BlockActions {
 			if act == nil || !strings.HasPrefix(act.ActionID, actionPrefix) {
 				continue
 			}
 			if act.ActionTs == "" && ic.TriggerID == "" {
 				return nil, errMalformed
 			}
-			act := *act
-			a.pool.goJob("action", func() { a.runAction(ic, act) })
+			if rest := len(ic.ActionCallback.BlockActions) - i - 1; rest > 0 {
+				a.log.Debug().Str("slack_user", ic.User.ID).Int("refused", rest).Msg("slack block_actions: only the first action of a delivery runs")
+			}
+			first := *act
+			a.pool.goJob("action", func() { a.runAction(ic, first) })
+			break
 		}
 		return nil, nil
 	case slackapi.InteractionTypeViewSubmission:
@@ -207,6 +217,24 @@ func (a *Adapter) awaitSubmission(ic slackapi.InteractionCallback, sub bot.Submi
 	}
 }
 
+// submissionKey de-duplicates deliveries of a modal submission. A retry
+// of one delivery repeats the view and its values; a user who corrects a
+// refused value and submits again sends the same view id and hash (the
+// hash changes only when elevate updates the view) with other values, so
+// the values are part of the key.
+func submissionKey(v slackapi.View, sub bot.Submission) string {
+	names := make([]string, 0, len(sub.Values))
+	for n := range sub.Values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%d:%s=%d:%s;", len(n), n, len(sub.Values[n]), sub.Values[n])
+	}
+	return "view:" + v.ID + ":" + v.Hash + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // runSubmission submits a modal to the bot. Errors show on the modal
 // (response_action "errors"), a follow-up form replaces it ("update"), and
 // any other outcome closes it and follows by DM; when the waiting request
@@ -215,7 +243,7 @@ func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submiss
 	ctx, cancel := a.jobContext()
 	defer cancel()
 	o := a.newOrigin("submission", ic.User.ID)
-	if !a.once(ctx, o, "view:"+ic.View.ID+":"+ic.View.Hash) {
+	if !a.once(ctx, o, submissionKey(ic.View, sub)) {
 		h.hand(nil)
 		return
 	}
