@@ -107,6 +107,9 @@ func (s *Service) revoke(ctx context.Context, h *Held) error {
 	}
 	cause := errors.Join(errs...)
 	if cause == nil {
+		if j.Attempt < revokeAlertAttempt {
+			return nil // no alert was raised for this revocation
+		}
 		return s.alerts.resolve(ctx, AlertRevokeFailing, req.ID, System, "the revocation succeeded")
 	}
 	var audit []AuditEvent

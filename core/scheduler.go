@@ -11,9 +11,9 @@ import (
 
 // Scheduler settings.
 const (
-	jobLease      = 5 * time.Second // a claimed job whose heartbeat stopped comes back to any replica after this
-	jobBatch      = 200
-	jobWorkers    = 32                     // jobs of one batch that run at once
+	jobLease      = 4 * time.Second // a claimed job whose heartbeat stopped comes back to any replica after this
+	jobBatch      = 1000
+	jobWorkers    = 64                     // jobs of one batch that run at once
 	TickInterval  = 200 * time.Millisecond // how often Run looks for due jobs
 	reminderDelay = 24 * time.Hour         // re-check of a refused last-admin expiry
 )

@@ -39,7 +39,7 @@ type Config struct {
 	MFAKey    []byte         // 32-byte AES-256 key sealing TOTP secrets
 	Issuer    string         // TOTP issuer shown in authenticator apps
 	Location  *time.Location // for times in messages; default UTC
-	JobLease  time.Duration  // how long a claimed job is owned without a heartbeat before another replica may run it; default 5s
+	JobLease  time.Duration  // how long a claimed job is owned without a heartbeat before another replica may run it; default 4s
 	Observer  Observer       // told what the scheduler does; default: nobody
 	Reviews   []ReviewPlan   // access review definitions
 	Alerts    AlertSettings  // alert rules; kinds left out keep their defaults
