@@ -409,9 +409,6 @@ func TestClaimedExpiriesTakenOverAfterKill(t *testing.T) {
 	// revoking 1 000 then takes them ~0.5 s on an idle machine and ~2 s on
 	// this shared one, so the target is 6 s and the test fails past 10 s
 	// (a 30 s lease, or a lost claim, fails it).
-	if earliest < 3*time.Second {
-		t.Errorf("the first revoke came %v after the windows' end, inside the dead replica's lease", earliest)
-	}
 	if latest > 10*time.Second {
 		t.Errorf("the last revoke came %v after the windows' end; want about 6 s, at most 10 s", latest)
 	}
