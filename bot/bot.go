@@ -98,6 +98,8 @@ func (b *Bot) Run(ctx context.Context, c core.Caller, cmd Command) (Message, err
 		return Message{Text: "MFA is set up. Roles that require MFA will ask for a code from your app.", Tone: ToneSuccess, Ephemeral: true}, nil
 	case VerbAudit:
 		return b.audit(ctx, c, cmd)
+	case VerbHelpAlerts, VerbAlerts, VerbAlertDismiss, VerbAlertAck, VerbAlertRevoke, VerbAlertRemove, VerbAnchor:
+		return b.runAlert(ctx, c, cmd)
 	}
 	return Message{}, core.Errorf(core.EINVALID, "Unknown command. Try `help`.")
 }
@@ -113,6 +115,8 @@ func (b *Bot) Submit(ctx context.Context, c core.Caller, s Submission) (Message,
 		return b.submitReason(ctx, c, s)
 	case FormCode:
 		return b.Run(ctx, c, Command{Verb: VerbCode, RequestID: s.Hidden["request"], Code: s.Values["code"]})
+	case FormDismiss:
+		return b.Run(ctx, c, Command{Verb: VerbAlertDismiss, AlertID: s.Hidden["alert"], Text: s.Values["reason"]})
 	}
 	return Message{}, core.Errorf(core.EINVALID, "Unknown form %q.", s.ID)
 }

@@ -48,6 +48,13 @@ const (
 	VerbCode         Verb = "code"
 	VerbAudit        Verb = "audit"
 	VerbHelp         Verb = "help"
+	VerbHelpAlerts   Verb = "help alerts"    // one line per alert kind
+	VerbAlerts       Verb = "alerts"         // the open alerts (admins, readers)
+	VerbAlertDismiss Verb = "alerts dismiss" // dismiss an alert with a reason (admins)
+	VerbAlertAck     Verb = "alerts ack"     // acknowledge an incident alert (admins)
+	VerbAlertRevoke  Verb = "alerts revoke"  // revoke a break-glass activation now (admins)
+	VerbAlertRemove  Verb = "alerts remove"  // remove a reported subject (admins)
+	VerbAnchor       Verb = "audit anchor"   // post the audit head now
 )
 
 // Limits on what a user may type. They are exported so that forms can set
@@ -84,6 +91,8 @@ type Command struct {
 	Item     int                 // review keep/remove: the item's number
 	Decision core.ReviewDecision // review keep/remove
 	Page     int                 // review ID page N (from 1)
+
+	AlertID string // alerts dismiss/ack/revoke/remove; the subject of remove is in Principal
 }
 
 var (
@@ -133,7 +142,13 @@ var usages = []struct {
 	{VerbReviewStart, "/elevate review start <role> [for DUR] [reviewers P group:G self approvers manager ...]", "start an access review (admins)"},
 	{VerbReviewStop, "/elevate review stop <review-id>", "end a review now and apply it (admins)"},
 	{VerbReviewReport, "/elevate review report <review-id>", "a review's report: a row per item (admins, readers)"},
-	{VerbHelp, "/elevate help", "this text"},
+	{VerbAlerts, "/elevate alerts", "open security alerts (admins, readers)"},
+	{VerbAlertDismiss, "/elevate alerts dismiss <alert-id> <reason>", "dismiss an alert; it reopens when new subjects appear (admins)"},
+	{VerbAlertAck, "/elevate alerts ack <alert-id> [note]", "acknowledge a break-glass use or other incident (admins)"},
+	{VerbAlertRevoke, "/elevate alerts revoke <alert-id>", "end a break-glass activation now (admins)"},
+	{VerbAlertRemove, "/elevate alerts remove <alert-id> <subject>", "remove a member outside elevate, or a deactivated account's access (admins)"},
+	{VerbAnchor, "/elevate audit anchor", "post the audit head to the alerts channel (admins, readers)"},
+	{VerbHelp, "/elevate help [alerts]", "this text, or what each alert means"},
 }
 
 // Usage returns the help text listing every command form.
@@ -182,7 +197,14 @@ func Parse(text string, now time.Time, loc *time.Location) (Command, error) {
 	var c Command
 	switch toks[0].lower {
 	case "help":
-		c, err = p.bare(VerbHelp)
+		if !p.done() && p.peek().lower == "alerts" {
+			p.i++
+			c, err = p.bare(VerbHelpAlerts)
+		} else {
+			c, err = p.bare(VerbHelp)
+		}
+	case "alerts":
+		c, err = p.alerts()
 	case "status":
 		c, err = p.bare(VerbStatus)
 	case "drop":
@@ -752,6 +774,10 @@ func (p *parser) totp(v Verb) (string, error) {
 
 // audit parses "audit [since DATE] [until DATE] [role R] [principal P]".
 func (p *parser) audit() (Command, error) {
+	if !p.done() && p.peek().lower == "anchor" {
+		p.i++
+		return p.bare(VerbAnchor)
+	}
 	c := Command{Verb: VerbAudit}
 	seen := map[string]bool{}
 	for !p.done() {

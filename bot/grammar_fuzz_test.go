@@ -18,6 +18,7 @@ var verbs = map[bot.Verb]bool{
 	bot.VerbExtend: true, bot.VerbCancel: true, bot.VerbApprove: true, bot.VerbDeny: true,
 	bot.VerbWho: true, bot.VerbAssign: true, bot.VerbUnassign: true, bot.VerbMFAEnroll: true,
 	bot.VerbMFAVerify: true, bot.VerbCode: true, bot.VerbAudit: true, bot.VerbHelp: true, bot.VerbConvert: true,
+	bot.VerbHelpAlerts: true, bot.VerbAlerts: true, bot.VerbAlertDismiss: true, bot.VerbAlertAck: true, bot.VerbAlertRevoke: true, bot.VerbAlertRemove: true, bot.VerbAnchor: true,
 	bot.VerbReviews: true, bot.VerbReview: true, bot.VerbReviewDecide: true, bot.VerbReviewAccept: true,
 	bot.VerbReviewStart: true, bot.VerbReviewStop: true, bot.VerbReviewReport: true,
 }

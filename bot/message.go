@@ -15,6 +15,7 @@ type Message struct {
 	Ephemeral bool   // only the caller should see it
 	RequestID string // the request the message is about, for updating its copies
 	ReviewID  string // the access review the message is about
+	AlertID   string // the security alert the message is about
 }
 
 // Field is a labelled value.

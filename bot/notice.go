@@ -23,9 +23,15 @@ func (b *Bot) Notice(e core.Event, to Audience) Message {
 	if e.Review != nil {
 		return b.reviewNotice(e)
 	}
+	if e.Kind == core.EventAlert && e.Alert != nil {
+		return b.alertNotice(e)
+	}
 	r := e.Request
 	if r == nil {
 		m := Message{Title: "elevate", Text: e.Message, Tone: toneOf(e.Severity)}
+		if e.Kind == core.EventAnchor {
+			m.Title = "Audit anchor"
+		}
 		if e.Kind == core.EventAlert {
 			m.Title = "Security alert (" + string(e.Severity) + ")"
 		}

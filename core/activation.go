@@ -60,7 +60,7 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	if role.Policy.RequireMFA && in.Code != "" {
+	if role.Policy.RequireMFA && !role.BreakGlass && in.Code != "" {
 		if err := s.verifyCode(ctx, c, in.Code); err != nil {
 			return nil, err
 		}
@@ -71,9 +71,12 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 		refused bool
 	)
 	ch.Audit = append(ch.Audit, audit(req, "request", c, now))
+	if role.BreakGlass {
+		ch.Audit[0].Decision = "break_glass"
+	}
 	out := outcome{}
 	switch {
-	case role.Policy.RequireMFA && in.Code == "":
+	case role.Policy.RequireMFA && !role.BreakGlass && in.Code == "":
 		req.State = PendingMFA
 		req.DeadlineAt = now.Add(DefaultMFATimeout)
 		ch.Schedule = append(ch.Schedule, Job{Kind: JobTimeout, Ref: req.ID, Due: req.DeadlineAt})
@@ -103,7 +106,11 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", role.Name, err)
 	}
-	return s.settled(ctx, req, refused), nil
+	req = s.settled(ctx, req, refused)
+	if role.BreakGlass && req.State == StateActive {
+		s.breakGlassUsed(ctx, req)
+	}
+	return req, nil
 }
 
 // fixIDs points the jobs and audit events of a new request at its final id.
@@ -172,6 +179,9 @@ func (s *Service) newRequest(ctx context.Context, c Caller, role *Role, in Activ
 	if at.IsZero() {
 		at = now
 	}
+	if role.BreakGlass && justification == "" {
+		return nil, Errorf(EINVALID, "A break-glass activation of %s needs a justification: say what the emergency is.", role.Name)
+	}
 	if err := s.checkEligible(ctx, c.Principal, role.Name, at); err != nil {
 		return nil, err
 	}
@@ -186,7 +196,7 @@ func (s *Service) newRequest(ctx context.Context, c Caller, role *Role, in Activ
 func (s *Service) afterMFA(req *Request, c Caller, now time.Time, ch *Change) outcome {
 	role := s.dir.Roles[req.Role]
 	a := role.Policy.Approval
-	if a.Required {
+	if a.Required && !role.BreakGlass {
 		req.State = PendingApproval
 		req.DeadlineAt = now.Add(a.timeout())
 		ch.Schedule = append(ch.Schedule, Job{Kind: JobTimeout, Ref: req.ID, Due: req.DeadlineAt})

@@ -28,7 +28,7 @@ type Alerts struct {
 	settings AlertSettings
 
 	mu        sync.Mutex
-	members   []MemberTarget   // targets whose members outside_elevate checks
+	members   []watched        // targets whose members outside_elevate checks, with their roles
 	accounts  []AccountChecker // platforms that can tell a deactivated account
 	anchorOut AnchorWriter     // the anchor file, if any
 }
@@ -107,15 +107,15 @@ func (a *Alerts) observe(ctx context.Context, kind AlertKind, findings []finding
 		if len(ch.Alerts) == 0 {
 			return nil
 		}
-		err = a.s.store.Apply(ctx, ch)
+		if err := a.s.Announce(&ch, events...); err != nil {
+			return err
+		}
+		err = a.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("alerts %s: %w", kind, err)
-		}
-		for _, e := range events {
-			a.s.events.Publish(ctx, e)
 		}
 		return nil
 	}
@@ -181,8 +181,7 @@ func alertAudit(al *Alert, action string, c Caller, now time.Time) AuditEvent {
 // raise opens or updates the incident alert of kind and scope.
 func (a *Alerts) raise(ctx context.Context, kind AlertKind, scope, summary string, rows ...AlertRow) {
 	if err := a.observe(ctx, kind, []finding{{scope: scope, summary: summary, rows: rows}}, false); err != nil {
-		a.s.events.Publish(ctx, Event{Kind: EventAlert, Severity: a.Rule(kind).Severity, Time: a.s.clock.Now(), Actor: System.Principal,
-			Message: summary + " (the alert could not be recorded: " + err.Error() + ")"})
+		a.s.alert(ctx, a.Rule(kind).Severity, summary+" (the alert could not be recorded: "+err.Error()+")")
 	}
 }
 
@@ -215,14 +214,17 @@ func (a *Alerts) close(ctx context.Context, id string, status AlertStatus, c Cal
 		if status == AlertDismissed {
 			next.Until, next.Dismissed = now.Add(a.settings.DismissFor), slices.Clone(old.Subjects)
 		}
-		err = a.s.store.Apply(ctx, Change{Alerts: []AlertWrite{{Alert: next, Expect: old.Version}}, Audit: []AuditEvent{alertAudit(next, action, c, now)}})
+		ch := Change{Alerts: []AlertWrite{{Alert: next, Expect: old.Version}}, Audit: []AuditEvent{alertAudit(next, action, c, now)}}
+		if err := a.s.Announce(&ch, a.event(ctx, next, c, now)); err != nil {
+			return nil, err
+		}
+		err = a.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		a.s.events.Publish(ctx, a.event(ctx, next, c, now))
 		return next, nil
 	}
 	return nil, Errorf(ECONFLICT, "Alert %s is changing too quickly; try again.", id)
@@ -344,4 +346,25 @@ func (s *Service) admins(ctx context.Context) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Republish publishes every open alert again, so that a notifier posts
+// those no replica has posted yet (one raised from the command line while
+// chat was down) and brings older posts up to date. Serve calls it at start.
+func (a *Alerts) Republish(ctx context.Context) error {
+	all, err := a.s.store.Alerts(ctx)
+	if err != nil {
+		return err
+	}
+	now := a.s.clock.Now()
+	var events []Event
+	for i := range all {
+		if all[i].Status == AlertOpen {
+			events = append(events, a.event(ctx, &all[i], System, now))
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return a.s.Notify(ctx, events...)
 }

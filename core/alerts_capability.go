@@ -8,8 +8,6 @@ import "context"
 // did not grant, and remove them.
 type MemberTarget interface {
 	Target
-	// Role is the role whose holders the target's members should be.
-	Role() string
 	// Platform names the id space of Members: a chat platform ("slack",
 	// "discord"), whose ids map to principals through Principal.IDs, or ""
 	// when the target lists principal ids.
@@ -30,12 +28,21 @@ type AccountChecker interface {
 	Deactivated(ctx context.Context, id string) (bool, error)
 }
 
-// WatchMembers adds targets whose members outside_elevate compares with
-// the role's holders.
-func (a *Alerts) WatchMembers(ts ...MemberTarget) {
+// watched is a listing target and the role whose holders its members should be.
+type watched struct {
+	MemberTarget
+	role string
+}
+
+// Role is the role the target grants.
+func (w watched) Role() string { return w.role }
+
+// WatchMembers adds a target of role whose members outside_elevate
+// compares with the role's holders.
+func (a *Alerts) WatchMembers(role string, t MemberTarget) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.members = append(a.members, ts...)
+	a.members = append(a.members, watched{MemberTarget: t, role: role})
 }
 
 // WatchAccounts adds platforms whose deactivated accounts

@@ -347,7 +347,7 @@ func (a *Alerts) holdersOf(snap *snapshot, role string) []string {
 }
 
 // memberID is principal's id at target t.
-func (a *Alerts) memberID(t MemberTarget, principal string) string {
+func (a *Alerts) memberID(t watched, principal string) string {
 	if t.Platform() == "" {
 		return principal
 	}
@@ -358,7 +358,7 @@ func (a *Alerts) memberID(t MemberTarget, principal string) string {
 }
 
 // principalOf is the principal whose id at t is id, or "".
-func (a *Alerts) principalOf(t MemberTarget, id string) string {
+func (a *Alerts) principalOf(t watched, id string) string {
 	if t.Platform() == "" {
 		if _, ok := a.s.dir.Principals[id]; ok {
 			return id

@@ -117,20 +117,18 @@ func (a *Alerts) runJob(ctx context.Context, j Job) error {
 }
 
 // Start schedules the periodic jobs (the alert scan, the audit anchor)
-// unless another replica already has: the first one runs at once.
+// unless another replica already has.
 func (a *Alerts) Start(ctx context.Context) error {
 	jobs, err := a.s.store.Jobs(ctx)
 	if err != nil {
 		return err
 	}
 	var ch Change
-	for _, want := range []Job{{Kind: JobAlertScan, Ref: scanAll}, {Kind: JobAnchor, Ref: anchorRef}} {
-		found := false
-		for _, j := range jobs {
-			found = found || j.ID() == want.ID()
-		}
-		if !found {
-			want.Due = a.s.clock.Now()
+	now := a.s.clock.Now()
+	// The first scan runs at once, to check the config just loaded; the
+	// first anchor is taken after a period, when there is a trail to anchor.
+	for _, want := range []Job{{Kind: JobAlertScan, Ref: scanAll, Due: now}, {Kind: JobAnchor, Ref: anchorRef, Due: now.Add(a.settings.ScanEvery)}} {
+		if !slices.ContainsFunc(jobs, func(j Job) bool { return j.ID() == want.ID() }) {
 			ch.Schedule = append(ch.Schedule, want)
 		}
 	}
@@ -153,29 +151,39 @@ func triggers(e Event) []AlertKind {
 	return nil
 }
 
-// Publish schedules the checks an event asks for, due now, and passes the
-// event on. Checks run as jobs, so a burst of events costs one run per
-// kind, on one replica.
+// trigger schedules the checks an event published directly asks for. Checks
+// run as jobs, so a burst of events costs one run per kind, on one replica.
 func (a *Alerts) trigger(ctx context.Context, e Event) {
+	if jobs := a.checks(e); len(jobs) > 0 {
+		_ = a.s.store.Apply(ctx, Change{Schedule: jobs}) // the periodic scan catches what a lost trigger misses
+	}
+}
+
+// checks returns the check jobs event e asks for, not yet in ch.
+func (a *Alerts) checks(e Event, in ...Job) []Job {
 	now := a.s.clock.Now()
-	var ch Change
+	var out []Job
+	add := func(j Job) {
+		if !slices.ContainsFunc(in, func(x Job) bool { return x.ID() == j.ID() }) && !slices.ContainsFunc(out, func(x Job) bool { return x.ID() == j.ID() }) {
+			out = append(out, j)
+		}
+	}
 	for _, k := range triggers(e) {
 		if a.Rule(k).Enabled {
-			ch.Schedule = append(ch.Schedule, Job{Kind: JobAlertScan, Ref: string(k), Due: now})
+			add(Job{Kind: JobAlertScan, Ref: string(k), Due: now})
 		}
 	}
 	if e.Kind == EventRequested && e.Request != nil && a.Rule(AlertApprovalsStalled).Enabled {
 		if at, ok := a.stallsAt(e.Request); ok {
-			ch.Schedule = append(ch.Schedule, Job{Kind: JobAlertScan, Ref: string(AlertApprovalsStalled) + "@" + e.Request.ID, Due: at})
+			add(Job{Kind: JobAlertScan, Ref: string(AlertApprovalsStalled) + "@" + e.Request.ID, Due: at})
 		}
 	}
-	if len(ch.Schedule) > 0 {
-		_ = a.s.store.Apply(ctx, ch) // the periodic scan catches what a lost trigger misses
-	}
+	return out
 }
 
 // triggeringSink is the Service's event sink: it schedules the alert
-// checks an event asks for before passing it on.
+// checks an event published directly asks for, then passes it on. Notices
+// from the outbox pass through Deliver; Announce scheduled their checks.
 type triggeringSink struct {
 	alerts *Alerts
 	next   EventSink
@@ -184,4 +192,13 @@ type triggeringSink struct {
 func (t triggeringSink) Publish(ctx context.Context, e Event) {
 	t.alerts.trigger(ctx, e)
 	t.next.Publish(ctx, e)
+}
+
+// Deliver passes a notice to the next sink, as a Courier when it is one.
+func (t triggeringSink) Deliver(ctx context.Context, n *Notice, save func(context.Context) error) error {
+	if c, ok := t.next.(Courier); ok {
+		return c.Deliver(ctx, n, save)
+	}
+	t.next.Publish(ctx, n.Event)
+	return nil
 }

@@ -2,7 +2,9 @@ package core_test
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,4 +312,129 @@ func TestLastAdminKeptResolves(t *testing.T) {
 		}
 		wantTrail(t, h, core.AlertLastAdminKept, "erin", "alert_open", "alert_resolve")
 	})
+}
+
+// listTarget is a target that lists its members by principal id.
+type listTarget struct {
+	mu      sync.Mutex
+	members []string
+}
+
+func (l *listTarget) Name() string     { return "list:staging" }
+func (l *listTarget) Platform() string { return "" }
+func (l *listTarget) Grant(_ context.Context, g core.Grant) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slices.Contains(l.members, g.Principal.ID) {
+		l.members = append(l.members, g.Principal.ID)
+	}
+	return nil
+}
+func (l *listTarget) Revoke(_ context.Context, g core.Grant) error {
+	return l.RemoveMember(context.Background(), g.Principal.ID)
+}
+func (l *listTarget) Members(context.Context) ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.members), nil
+}
+func (l *listTarget) RemoveMember(_ context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.members = slices.DeleteFunc(l.members, func(m string) bool { return m == id })
+	return nil
+}
+
+func TestAlertOutsideElevate(t *testing.T) {
+	rule := core.AlertRule{Severity: core.SeverityMedium}
+	onStores(t, withRule(core.AlertOutsideElevate, rule), func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		lt := &listTarget{}
+		h.svc.Alerts().WatchMembers("staging", lt)
+		h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging"})
+		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "bob"}}) // granted by elevate
+		h.scan(t)
+		noAlert(t, h, core.AlertOutsideElevate)
+		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "mallory"}}) // by hand, outside elevate
+		h.scan(t)
+		a := wantOpen(t, h, core.AlertOutsideElevate, lt.Name(), core.SeverityMedium, "mallory")
+		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "U-unknown"}})
+		h.scan(t)
+		wantOpen(t, h, core.AlertOutsideElevate, lt.Name(), core.SeverityMedium, "U-unknown", "mallory")
+		_, err := h.svc.Alerts().Remove(ctx, as("erin"), a.ID, "mallory")
+		wantCode(t, err, core.EFORBIDDEN)
+		_, err = h.svc.Alerts().Remove(ctx, as("dana"), a.ID, "bob") // not in the report
+		wantCode(t, err, core.ENOTFOUND)
+		if _, err := h.svc.Alerts().Remove(ctx, as("dana"), a.ID, "mallory"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := h.svc.Alerts().Remove(ctx, as("dana"), a.ID, "U-unknown"); err != nil || got.Status != core.AlertResolved {
+			t.Fatalf("after removing both: %+v, %v", got, err)
+		}
+		if m, _ := lt.Members(ctx); !slices.Equal(m, []string{"bob"}) {
+			t.Fatalf("members = %v, want only bob", m)
+		}
+		wantTrail(t, h, core.AlertOutsideElevate, lt.Name(), "alert_open", "alert_update", "alert_update", "alert_resolve")
+		if n := strings.Count(strings.Join(auditActions(t, h), "\n"), "remove_outside_member"); n != 2 {
+			t.Fatalf("%d removals audited, want 2", n)
+		}
+	})
+}
+
+// goneAccounts is a platform on which some accounts are deactivated.
+type goneAccounts struct {
+	mu   sync.Mutex
+	gone map[string]bool
+}
+
+func (g *goneAccounts) Platform() string { return "console" }
+func (g *goneAccounts) Deactivated(_ context.Context, id string) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gone[id], nil
+}
+func (g *goneAccounts) set(id string, gone bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.gone[id] = gone
+}
+
+func TestAlertDeactivatedAccount(t *testing.T) {
+	rule := core.AlertRule{Severity: core.SeverityMedium}
+	onStores(t, withRule(core.AlertDeactivatedAccount, rule), func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		ga := &goneAccounts{gone: map[string]bool{"mallory": true}} // holds nothing: no alert
+		h.svc.Alerts().WatchAccounts(ga)
+		h.scan(t)
+		noAlert(t, h, core.AlertDeactivatedAccount)
+		ga.set("bob", true)
+		h.scan(t)
+		a := wantOpen(t, h, core.AlertDeactivatedAccount, "", core.SeverityMedium, "bob")
+		if a.Report[0].Action != "Remove all" {
+			t.Fatalf("row = %+v", a.Report[0])
+		}
+		ga.set("alice", true)
+		h.mustRequest(t, as("alice"), core.ActivationInput{Role: "staging"})
+		h.scan(t)
+		wantOpen(t, h, core.AlertDeactivatedAccount, "", core.SeverityMedium, "alice", "bob")
+		if _, err := h.svc.Alerts().Remove(ctx, as("dana"), a.ID, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if holds(t, h, "alice", "staging") || len(eligibilityOf(t, h, "alice")) != 0 {
+			t.Fatal("Remove all left alice access")
+		}
+		ga.set("bob", false) // reactivated
+		h.scan(t)
+		wantTrail(t, h, core.AlertDeactivatedAccount, "", "alert_open", "alert_update", "alert_update", "alert_resolve")
+	})
+}
+
+// eligibilityOf returns principal's assignments.
+func eligibilityOf(t *testing.T, h *harness, principal string) []core.Assignment {
+	t.Helper()
+	all, err := h.store.AssignmentsByPrincipal(context.Background(), principal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }

@@ -146,12 +146,15 @@ func (a *Alerts) Anchor(ctx context.Context, c Caller) (AuditHead, error) {
 		}
 	}
 	anchor := Anchor{Seq: head.Seq, Hash: head.Hash}.String()
-	err = a.s.store.Apply(ctx, Change{Audit: []AuditEvent{{Time: now, Actor: c.Principal, Action: "audit_anchor", Reason: anchor, Source: c.Source}}})
+	ch := Change{Audit: []AuditEvent{{Time: now, Actor: c.Principal, Action: "audit_anchor", Reason: anchor, Source: c.Source}}}
+	err = a.s.Announce(&ch, Event{Kind: EventAnchor, Severity: SeverityInfo, Time: now, Actor: c.Principal,
+		Message: "The audit trail's head is " + anchor + ". Keep it: `elevate audit verify --anchor " + anchor + "` detects a rewritten log."})
 	if err != nil {
 		return AuditHead{}, err
 	}
-	a.s.events.Publish(ctx, Event{Kind: EventAnchor, Severity: SeverityInfo, Time: now, Actor: c.Principal,
-		Message: "Audit anchor " + anchor + " (keep it: `elevate audit verify --anchor " + anchor + "` detects a rewritten log)"})
+	if err := a.s.Commit(ctx, ch); err != nil {
+		return AuditHead{}, err
+	}
 	return head, nil
 }
 

@@ -41,6 +41,8 @@ func (s *Service) Announce(ch *Change, events ...Event) error {
 			return fmt.Errorf("encode notice %s: %w", e.Kind, err)
 		}
 		ch.Schedule = append(ch.Schedule, s.held(Job{Kind: JobNotify, Ref: newNoticeID(), Payload: b}, now))
+		// The alert checks the event may trip are due with it, durably.
+		ch.Schedule = append(ch.Schedule, s.alerts.checks(e, ch.Schedule...)...)
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func (s *Service) StatusOf(ctx context.Context, c Caller) (*Status, error) {
 		return nil, err
 	}
 	now := s.clock.Now()
-	st := &Status{Eligible: s.eligibleRoles(own, now)}
+	st := &Status{Eligible: s.eligibleRoles(c.Principal, own, now)}
 	for _, a := range own {
 		if a.Kind == Active && a.In(now) {
 			st.Standing = append(st.Standing, Holder{Principal: a.Principal, Via: "assignment:" + a.Role, Until: a.End})

@@ -87,6 +87,9 @@ func (n *Notifier) Deliver(ctx context.Context, nt *core.Notice, save func(conte
 	n.pending.Add(1)
 	defer n.pending.Add(-1)
 	e := nt.Event
+	if e.Kind == core.EventAlert && e.Alert != nil {
+		return n.deliverAlert(ctx, nt, save)
+	}
 	var errs []error
 	for _, d := range n.route(e) {
 		if d.update {

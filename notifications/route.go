@@ -17,7 +17,7 @@ type delivery struct {
 func (n *Notifier) route(e core.Event) []delivery {
 	if e.Request == nil {
 		switch e.Kind {
-		case core.EventAlert:
+		case core.EventAlert, core.EventAnchor:
 			return n.channel(n.cfg.AlertsChannel)
 		case core.EventAssignment:
 			return n.channel(n.cfg.Channel)

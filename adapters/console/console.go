@@ -37,6 +37,7 @@ type Console struct {
 	seq        int
 	last       string // the newest request id shown, for "$last" in typed lines
 	lastReview string // the newest review id shown, for "$review"
+	lastAlert  string // the newest alert id shown, for "$alert"
 	// While a line is handled, notifications wait here so that the reply
 	// to the line prints first.
 	handling bool
@@ -156,7 +157,7 @@ func (c *Console) line(ctx context.Context, raw string) {
 	}
 	caller := core.Caller{Principal: p.ID, Source: core.PlatformConsole}
 	c.pmu.Lock()
-	said = strings.ReplaceAll(strings.ReplaceAll(said, "$last", c.last), "$review", c.lastReview)
+	said = strings.NewReplacer("$last", c.last, "$review", c.lastReview, "$alert", c.lastAlert).Replace(said)
 	c.pmu.Unlock()
 	if f := c.forms[p.ID]; f != nil {
 		c.answer(ctx, caller, f, said)

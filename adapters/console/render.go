@@ -65,7 +65,7 @@ func (c *Console) destination(d notifications.Destination) string {
 	return d.String()
 }
 
-// remember keeps the ids m is about for "$last" and "$review". The caller
+// remember keeps the ids m is about for "$last", "$review" and "$alert". The caller
 // holds c.pmu.
 func (c *Console) remember(m bot.Message) {
 	if m.RequestID != "" {
@@ -73,6 +73,9 @@ func (c *Console) remember(m bot.Message) {
 	}
 	if m.ReviewID != "" {
 		c.lastReview = m.ReviewID
+	}
+	if m.AlertID != "" {
+		c.lastAlert = m.AlertID
 	}
 }
 

@@ -90,7 +90,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	m.Service, err = core.NewService(core.Config{
 		JobLease: lease, RequestRetention: cfg.Retention.Requests, AuditArchive: m.archive, AuditHot: cfg.Audit.Hot,
 		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
-		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews,
+		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews, Alerts: cfg.Alerts,
 		Events: m.Metrics.Events(courier{m}), Errors: func(err error) { log.Error().Err(err).Msg("background work failed") },
 	})
 	if err != nil {
@@ -115,7 +115,29 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		m.Close()
 		return nil, fmt.Errorf("schedule reviews: %w", err)
 	}
+	if f := cfg.Alerts.AnchorFile; f != "" {
+		m.Service.Alerts().SetAnchorWriter(appendAnchor(f))
+	}
+	if err := m.Service.Alerts().Start(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("schedule alert scans: %w", err)
+	}
 	return m, nil
+}
+
+// appendAnchor appends each anchor to the file at path, one line each.
+func appendAnchor(path string) core.AnchorWriter {
+	return func(head core.AuditHead, at time.Time) error {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString(core.FormatAnchorLine(head, at)); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 }
 
 // removedLine names the config line of an assignment a review removed:

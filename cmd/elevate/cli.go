@@ -25,7 +25,10 @@ Usage:
                                          (--store: also the lines of assignments an access review removed)
   elevate review export --config FILE --id ID [--format csv|json]
   elevate audit export --config FILE [--since T] [--until T] [--principal P] [--role R] [--format csv|json]
-  elevate audit verify --config FILE | --file EXPORT.json
+  elevate audit verify --config FILE | --file EXPORT.json [--anchors FILE] [--anchor SEQ:HASH ...]
+                                         (anchors: audit heads kept outside the store; a rewritten log fails)
+  elevate breakglass --config FILE --principal P --role R --reason TEXT [--for DUR]
+                                         break-glass activation without chat: same audit, alert and window
   elevate version
 
 Environment:
@@ -80,6 +83,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		} else {
 			err = usageError("review: use `review export --config FILE --id ID`")
 		}
+	case "breakglass":
+		err = cmdBreakGlass(ctx, args[1:], stdout, stderr)
 	case "audit":
 		switch {
 		case len(args) > 1 && args[1] == "export":
@@ -279,58 +284,103 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	return aw.Close()
 }
 
-// cmdAuditVerify checks the audit hash chain of the store or of an exported JSON file.
+// cmdAuditVerify checks the audit hash chain of the store or of an exported
+// JSON file, streaming, and against anchors kept outside the store if given.
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify", stderr)
 	cfgPath := fs.String("config", "", "config file (verify the configured store)")
 	file := fs.String("file", "", "an `audit export --format json` file to verify")
+	anchorFile := fs.String("anchors", "", "a file of anchors (SEQ:HASH per line, as audit.anchor_file keeps them)")
+	var anchors anchorFlags
+	fs.Var(&anchors, "anchor", "an anchor SEQ:HASH, as posted to the alerts channel (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *anchorFile != "" {
+		f, err := os.Open(*anchorFile)
+		if err != nil {
+			return err
+		}
+		read, err := core.ReadAnchors(f, *anchorFile)
+		f.Close()
+		if err != nil {
+			return usageError(core.ErrorMessage(err))
+		}
+		anchors = append(read, anchors...)
+	}
 	var (
-		n   int64
-		err error
+		v     core.AuditVerifier
+		check = core.NewAnchorCheck(anchors)
+		head  core.AuditHead
+		err   error
 	)
+	add := func(e *core.AuditEvent) error {
+		if err := v.Add(e); err != nil {
+			return err
+		}
+		return check.Event(*e)
+	}
 	switch {
 	case *file != "":
-		n, err = verifyExport(*file)
+		head, err = scanExport(*file, add)
 	case *cfgPath != "":
 		st, closeStore, oerr := openAuditForCLI(ctx, *cfgPath, stderr)
 		if oerr != nil {
 			return oerr
 		}
 		defer closeStore()
-		n, err = core.VerifyStoredAudit(ctx, st)
+		head, err = core.ScanAudit(ctx, st, 0, add)
 	default:
 		return usageError("audit verify: give --config FILE or --file EXPORT.json")
+	}
+	if err == nil {
+		err = v.End(head)
+	}
+	if err == nil {
+		err = check.Done()
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "audit verify: FAILED: %v\n", err)
 		return errReported
 	}
-	fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact\n", n)
+	if len(anchors) > 0 {
+		fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact, %d anchors match\n", v.Count(), len(anchors))
+		return nil
+	}
+	fmt.Fprintf(stdout, "audit verify: ok, %d events, chain intact\n", v.Count())
 	return nil
 }
 
-// verifyExport verifies an `audit export --format json` file event by
-// event, and returns how many it checked. An export carries no separate
-// head: its last event is the head.
-func verifyExport(path string) (int64, error) {
+// scanExport calls add with each event of an `audit export --format json`
+// file, in order, and returns its last event as the head: an export
+// carries no separate head.
+func scanExport(path string, add func(*core.AuditEvent) error) (core.AuditHead, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return core.AuditHead{}, err
 	}
 	defer f.Close()
-	var (
-		v    core.AuditVerifier
-		last core.AuditHead
-	)
+	var last core.AuditHead
 	err = core.ScanAuditJSON(f, func(e *core.AuditEvent) error {
 		last = core.AuditHead{Seq: e.Seq, Hash: e.Hash}
-		return v.Add(e)
+		return add(e)
 	})
 	if err != nil {
-		return v.Count(), fmt.Errorf("%s: %w", path, err)
+		return last, fmt.Errorf("%s: %w", path, err)
 	}
-	return v.Count(), v.End(last)
+	return last, nil
+}
+
+// anchorFlags collects repeated --anchor SEQ:HASH flags.
+type anchorFlags []core.Anchor
+
+func (a *anchorFlags) String() string { return fmt.Sprint(len(*a), " anchors") }
+
+func (a *anchorFlags) Set(v string) error {
+	anchor, err := core.ParseAnchor(v, "--anchor")
+	if err != nil {
+		return errors.New(core.ErrorMessage(err))
+	}
+	*a = append(*a, anchor)
+	return nil
 }

@@ -340,8 +340,11 @@ func TestFailingRevokeOnRedis(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !posts.has("Security alert (high)", r.ID) {
-		t.Fatal("no High alert posted for the failing revoke")
+	for !posts.has("Security alert (high): revoke_failing", r.ID) {
+		if time.Now().After(deadline) {
+			t.Fatal("no High alert posted for the failing revoke")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	rcv.mu.Lock()
 	rcv.failing = false

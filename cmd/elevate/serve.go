@@ -100,6 +100,11 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		}
 		return err
 	}
+	// Open alerts no replica has posted yet (raised by `elevate breakglass`
+	// while chat was down) are posted now that the adapters are up.
+	if err := m.Service.Alerts().Republish(ctx); err != nil {
+		m.Log.Error().Err(err).Msg("republish open alerts")
+	}
 	// The scheduler starts once every job handler (chat commands) is
 	// registered, and stops after the chat handlers: it delivers the
 	// notices they commit while they drain.

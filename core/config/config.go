@@ -42,6 +42,9 @@ type Config struct {
 	AssignmentLines map[string]int
 	// Reviews are the access review definitions, in file order.
 	Reviews []core.ReviewPlan
+	// Alerts tune the alert engine: every built-in kind with its effective
+	// rule, and audit.anchor_file.
+	Alerts core.AlertSettings
 	// Channels maps a channel key to its destination per platform
 	// (core.PlatformSlack, ...): channel key → platform → destination id.
 	Channels map[string]map[string]string

@@ -18,6 +18,7 @@ type fileFormat struct {
 	Roles         map[string]roleSpec      `yaml:"roles"`
 	Assignments   []assignmentSpec         `yaml:"assignments"`
 	Reviews       map[string]reviewSpec    `yaml:"reviews"`
+	Alerts        alertsSpec               `yaml:"alerts"`
 	MFA           mfaSpec                  `yaml:"mfa"`
 	Store         storeSpec                `yaml:"store"`
 	Retention     retentionSpec            `yaml:"retention"`
@@ -55,15 +56,18 @@ type notificationsSpec struct {
 }
 
 type roleSpec struct {
-	Description string         `yaml:"description"`
-	Critical    bool           `yaml:"critical"`
-	Activation  activationSpec `yaml:"activation"`
-	Approval    approvalSpec   `yaml:"approval"`
-	Extension   extensionSpec  `yaml:"extension"`
-	Eligibility expirySpec     `yaml:"eligibility"`
-	Assignment  expirySpec     `yaml:"assignment"`
-	Notify      notifySpec     `yaml:"notify"`
-	Targets     []targetSpec   `yaml:"targets"`
+	Description string `yaml:"description"`
+	Critical    bool   `yaml:"critical"`
+	BreakGlass  bool   `yaml:"break_glass"`
+	// BreakGlassPrincipals may activate a break_glass role, and nobody else.
+	BreakGlassPrincipals []string       `yaml:"break_glass_principals"`
+	Activation           activationSpec `yaml:"activation"`
+	Approval             approvalSpec   `yaml:"approval"`
+	Extension            extensionSpec  `yaml:"extension"`
+	Eligibility          expirySpec     `yaml:"eligibility"`
+	Assignment           expirySpec     `yaml:"assignment"`
+	Notify               notifySpec     `yaml:"notify"`
+	Targets              []targetSpec   `yaml:"targets"`
 }
 
 type targetSpec struct {
@@ -181,6 +185,7 @@ type auditSpec struct {
 	Hot        string   `yaml:"hot"`
 	ArchiveDir string   `yaml:"archive_dir"`
 	SIEM       siemSpec `yaml:"siem"`
+	AnchorFile string   `yaml:"anchor_file"` // audit heads are appended here, outside the store
 }
 
 type siemSpec struct {
@@ -219,4 +224,33 @@ type apiTokenSpec struct {
 	Hash      string   `yaml:"hash"`
 	Token     Secret   `yaml:"token"`
 	Rate      int      `yaml:"rate"`
+}
+
+// alertsSpec tunes the alert engine: one entry per built-in kind.
+type alertsSpec struct {
+	DismissFor          string         `yaml:"dismiss_for"`
+	ScanEvery           string         `yaml:"scan_every"`
+	ActivatedTooOften   *alertRuleSpec `yaml:"activated_too_often"`
+	UnusedEligibility   *alertRuleSpec `yaml:"unused_eligibility"`
+	StandingAccess      *alertRuleSpec `yaml:"standing_access"`
+	TooManyHolders      *alertRuleSpec `yaml:"too_many_holders"`
+	RedundantAssignment *alertRuleSpec `yaml:"redundant_assignment"`
+	NoMFAOrApproval     *alertRuleSpec `yaml:"no_mfa_or_approval"`
+	OutsideElevate      *alertRuleSpec `yaml:"outside_elevate"`
+	DeactivatedAccount  *alertRuleSpec `yaml:"deactivated_account"`
+	ApprovalsStalled    *alertRuleSpec `yaml:"approvals_stalled"`
+	RevokeFailing       *alertRuleSpec `yaml:"revoke_failing"`
+	MFALocked           *alertRuleSpec `yaml:"mfa_locked"`
+	LastAdminKept       *alertRuleSpec `yaml:"last_admin_kept"`
+	GrantCompensation   *alertRuleSpec `yaml:"grant_compensation"`
+	BreakGlassUsed      *alertRuleSpec `yaml:"break_glass_used"`
+}
+
+type alertRuleSpec struct {
+	Enabled   *bool  `yaml:"enabled"`
+	Severity  string `yaml:"severity"`
+	Threshold *int   `yaml:"threshold"`
+	Percent   *int   `yaml:"percent"`
+	Period    string `yaml:"period"`
+	Channel   string `yaml:"channel"`
 }

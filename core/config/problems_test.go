@@ -83,7 +83,7 @@ func TestProblems(t *testing.T) {
 		{"unknown key", with("principals", "  bob: {emial: bob@example.com} #<"),
 			"principals.bob.emial", "unknown key; did you mean email?"},
 		{"unknown top-level key", with("top", "bogus_section: {} #<"),
-			"bogus_section", "unknown key (known keys: admin_role, api, assignments,"},
+			"bogus_section", "unknown key (known keys: admin_role, alerts, api, assignments, audit,"},
 		{"API token for an unknown principal", with("top", "api:\n  tokens:\n    - {name: ci, principal: zed, hash: \"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"} #<"),
 			"api.tokens[0].principal", "unknown principal"},
 		{"API token with a bad hash", with("top", "api:\n  tokens:\n    - {name: ci, principal: dana, hash: \"md5:abc\"} #<"),

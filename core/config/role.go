@@ -27,12 +27,15 @@ func (l *loader) roles(spec *fileFormat, channels map[string]map[string]string, 
 			l.problem(path, "role name %s looks like a request id (r-xxxx): pick another name", quote(name))
 		}
 		policy := l.policy(path, s, spec)
+		policy.RequireJustification = policy.RequireJustification || s.BreakGlass
 		out[name] = &core.Role{
-			Name:        name,
-			Description: s.Description,
-			Critical:    s.Critical,
-			Policy:      policy,
-			Notify:      l.routing(path+".notify", s.Notify, policy.Approval.Required, channels, defaultChannel),
+			Name:                 name,
+			Description:          s.Description,
+			Critical:             s.Critical || s.BreakGlass,
+			BreakGlass:           s.BreakGlass,
+			BreakGlassPrincipals: l.breakGlass(path, s, spec),
+			Policy:               policy,
+			Notify:               l.routing(path+".notify", s.Notify, policy.Approval.Required, channels, defaultChannel),
 		}
 	}
 	return out
@@ -245,4 +248,29 @@ func asClause(msg string) string {
 		msg = string(unicode.ToLower(r)) + msg[size:]
 	}
 	return msg
+}
+
+// breakGlass checks a break-glass role's list of principals who may use it.
+func (l *loader) breakGlass(path string, s roleSpec, spec *fileFormat) []string {
+	if !s.BreakGlass {
+		if len(s.BreakGlassPrincipals) > 0 {
+			l.problem(path+".break_glass_principals", "only a role with break_glass: true has break-glass principals")
+		}
+		return nil
+	}
+	if len(s.BreakGlassPrincipals) == 0 {
+		l.problem(path+".break_glass_principals", "required with break_glass: true: the short list of principals who may use it")
+	}
+	if s.Approval.Required || s.Activation.MFA {
+		l.problem(path+".break_glass", "a break-glass role needs neither approval nor MFA: it is for when approvers or MFA devices are out of reach")
+	}
+	var out []string
+	for i, p := range s.BreakGlassPrincipals {
+		if _, ok := spec.Principals[p]; !ok {
+			l.problem(fmt.Sprintf("%s.break_glass_principals[%d]", path, i), "unknown principal %s", quote(p))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }

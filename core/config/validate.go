@@ -49,6 +49,7 @@ func (l *loader) build(spec *fileFormat) *Config {
 		}
 	}
 	cfg.Reviews = l.reviews(spec, dir.Roles, cfg.Channels, cfg.Location)
+	cfg.Alerts = l.alerts(spec, cfg.Channels)
 	l.checkAdministered(spec, cfg.Assignments)
 	cfg.MFA = MFASettings{Issuer: cmp.Or(spec.MFA.Issuer, DefaultIssuer), EncryptionKey: spec.MFA.EncryptionKey}
 	cfg.Store = StoreSettings{RedisURL: spec.Store.RedisURL, RedisMode: spec.Store.RedisMode}
