@@ -33,25 +33,49 @@ func ScanAudit(ctx context.Context, r AuditReader, after int64, fn func(*AuditEv
 	if err != nil {
 		return AuditHead{}, err
 	}
-	for after < head.Seq {
-		events, err := r.AuditRange(ctx, after, int(min(AuditChunk, head.Seq-after)))
-		if err != nil {
-			return head, err
+	// While fn works through one chunk, the next is already being read:
+	// the store's round trip and decoding overlap the caller's work (a
+	// verifier's hashing), and at most two chunks are held at once.
+	fetch := func(after int64) <-chan auditChunk {
+		c := make(chan auditChunk, 1)
+		if after >= head.Seq {
+			c <- auditChunk{}
+			return c
 		}
+		go func() {
+			events, err := r.AuditRange(ctx, after, int(min(AuditChunk, head.Seq-after)))
+			c <- auditChunk{events, err}
+		}()
+		return c
+	}
+	next := fetch(after)
+	for {
+		chunk := <-next
+		if chunk.err != nil {
+			return head, chunk.err
+		}
+		events := chunk.events
+		if len(events) == 0 {
+			return head, nil // done, or the trail ends before its head: VerifyAudit says so
+		}
+		next = fetch(events[len(events)-1].Seq)
 		for i := range events {
 			if events[i].Seq > head.Seq {
+				<-next
 				return head, nil // a gap made the chunk reach past the head
 			}
 			if err := fn(&events[i]); err != nil {
+				<-next
 				return head, err
 			}
 		}
-		if len(events) == 0 {
-			return head, nil // the trail ends before its head: VerifyAudit says so
-		}
-		after = events[len(events)-1].Seq
 	}
-	return head, nil
+}
+
+// auditChunk is one AuditRange result.
+type auditChunk struct {
+	events []AuditEvent
+	err    error
 }
 
 // ReadAudit returns the events of r that match f, in order, and the head
