@@ -246,13 +246,19 @@ func openStoreForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (cor
 }
 
 // openMainForCLI loads the config and opens only its persistent store.
+// Without a config file, ELEVATE_REDIS_URL (and ELEVATE_REDIS_PREFIX,
+// ELEVATE_REDIS_MODE) say where the store is: a sidecar or a PAM hook that
+// asks `elevate check` needs nothing else.
 func openMainForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (*Main, error) {
-	if cfgPath == "" {
-		return nil, usageError("--config FILE is required")
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
+	cfg := &config.Config{}
+	switch {
+	case cfgPath != "":
+		var err error
+		if cfg, err = config.Load(cfgPath); err != nil {
+			return nil, err
+		}
+	case os.Getenv("ELEVATE_REDIS_URL") == "":
+		return nil, usageError("--config FILE or ELEVATE_REDIS_URL is required")
 	}
 	m := &Main{Config: cfg, Clock: core.SystemClock{}, Log: newLogger(stderr)}
 	routeLibraryLogs(m.Log)

@@ -29,6 +29,7 @@ Usage:
                                          (anchors: audit heads kept outside the store; a rewritten log fails)
   elevate breakglass --config FILE --principal P --role R --reason TEXT [--for DUR]
                                          break-glass activation without chat: same audit, alert and window
+  elevate check [--config FILE] --principal P --role R   does P hold R now? (without --config: ELEVATE_REDIS_URL)
   elevate version
 
 Environment:
@@ -41,6 +42,7 @@ Environment:
   ELEVATE_DISCORD_LEASE_TTL  Discord gateway mode: one replica at a time holds the gateway session under
                            a lease this long (default 15s), the longest a dead holder delays the takeover
   ELEVATE_JOB_LEASE        how long a replica owns a claimed job before another may run it (default 30s)
+  ELEVATE_SHUTDOWN_GRACE   how long serve may take to shut down in order on SIGTERM (default 20s)
   ELEVATE_LOG_LEVEL        debug, info (default), warn, error
 `
 
@@ -61,6 +63,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	var err error
+	if args[0] != "version" && args[0] != "config" {
+		if err := checkEnv(); err != nil {
+			fmt.Fprintf(stderr, "elevate: %v\n", err)
+			return exitUsage
+		}
+	}
 	switch args[0] {
 	case "version":
 		fmt.Fprintln(stdout, "elevate", Version)

@@ -38,11 +38,22 @@ type Option func(*Store)
 // tag; New panics on such a prefix, as on any programming error.
 func WithPrefix(prefix string) Option {
 	return func(s *Store) {
-		if prefix == "" || strings.ContainsAny(prefix, "{}") {
-			panic(fmt.Sprintf("redis: invalid key prefix %q: it must be non-empty and free of '{' and '}'", prefix))
+		if err := CheckPrefix(prefix); err != nil {
+			panic("redis: " + err.Error())
 		}
 		s.keys = newKeyspace(prefix)
 	}
+}
+
+// CheckPrefix says what is wrong with a key prefix, or returns nil: it
+// must be non-empty and free of '{' and '}', which would change the hash
+// tag. Callers check prefixes from the outside world with it before
+// WithPrefix, which panics on a bad one.
+func CheckPrefix(prefix string) error {
+	if prefix == "" || strings.ContainsAny(prefix, "{}") {
+		return fmt.Errorf("invalid key prefix %q: it must be non-empty and free of '{' and '}'", prefix)
+	}
+	return nil
 }
 
 // New returns a store on client, which may be a single-node, Sentinel
