@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
-go test -run '^TestLoadAuditDownload$' -count=1 -timeout 60m -v ./adapters/api/ -args -load.audit="$n" | grep -E 'seeded|downloaded|FAIL|ok'
+go test -run '^TestLoadAuditDownload$' -count=1 -timeout 60m -v ./adapters/api/ -args -load.audit="$n" | grep -E 'load_test|FAIL|ok'

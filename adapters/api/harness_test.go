@@ -94,7 +94,7 @@ func newEnv(t *testing.T, wrap func(core.Store) core.Store) *env {
 		tokens = append(tokens, api.Token{Name: p + "-ci", Principal: p, Hash: tokenHash(p + "-token"), Rate: 1000})
 	}
 	tokens = append(tokens,
-		api.Token{Name: "gateway", Scopes: core.ScopeCheck, Hash: tokenHash("gateway-token"), Rate: 1000},
+		api.Token{Name: "gateway", Scopes: core.ScopeCheck, Hash: tokenHash("gateway-token"), Rate: 1 << 30},
 		api.Token{Name: "siem", Scopes: core.ScopeAuditRead, Hash: tokenHash("siem-token"), Rate: 1000},
 		api.Token{Name: "slow", Principal: "alice", Hash: tokenHash("slow-token"), Rate: 1})
 	e.api = api.New(e.svc, tokens, zerolog.Nop())

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -88,6 +89,9 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	t.Setenv("ELEVATE_SLACK_API_URL", e.fake.APIURL())
 	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
 	t.Setenv("ELEVATE_METRICS_ADDR", "")
+	for name, v := range apiTokens {
+		t.Setenv(name, v)
+	}
 	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
 	writeFile(t, cfg, fmt.Sprintf(`admin_role: admin
 principals:
@@ -110,7 +114,13 @@ roles:
 assignments:
   - {principal: dana, role: admin, type: active, permanent: true}
   - {principal: alice, role: db, type: eligible, permanent: true}
-`, e.hook.URL+"/grant?token=not-a-label"))
+api:
+  tokens:
+    - {name: alice-ci, principal: alice, token: "${API_ALICE_TOKEN}"}
+    - {name: bob-ci, principal: bob, token: "${API_BOB_TOKEN}"}
+    - {name: gateway, scopes: [check], token: "${API_GATEWAY_TOKEN}"}
+    - {name: siem, scopes: ["audit:read"], hash: "sha256:%x"}
+`, e.hook.URL+"/grant?token=not-a-label", sha256.Sum256([]byte(apiAuditToken))))
 	log := zerolog.New(e.log).Level(zerolog.DebugLevel).With().Timestamp().Logger()
 	m, err := NewMain(context.Background(), cfg, log, Options{Clock: e.clock})
 	if err != nil {
