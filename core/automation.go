@@ -211,7 +211,7 @@ func (a *Automation) ScanAudit(ctx context.Context, c Caller, f AuditFilter, aft
 	if err := a.mayRead(ctx, c, "", ScopeAuditRead, "read the audit trail"); err != nil {
 		return AuditHead{}, err
 	}
-	return ScanAudit(ctx, a.s.store, after, func(e *AuditEvent) error {
+	return ScanAudit(ctx, a.s.AuditTrail(), after, func(e *AuditEvent) error {
 		if !f.Match(*e) {
 			return nil
 		}
@@ -224,5 +224,5 @@ func (a *Automation) AuditHead(ctx context.Context, c Caller) (AuditHead, error)
 	if err := a.mayRead(ctx, c, "", ScopeAuditRead, "read the audit trail"); err != nil {
 		return AuditHead{}, err
 	}
-	return a.s.store.AuditHead(ctx)
+	return a.s.AuditTrail().AuditHead(ctx)
 }
