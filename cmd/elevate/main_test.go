@@ -67,6 +67,14 @@ func TestReadmeSession(t *testing.T) {
 		"[#security-alerts] Access review ended: rv-",
 		"of staging-deploy: 1 kept, 1 removed.",
 		"[reply to bob] not allowed: You are not eligible for staging-deploy.",
+		"[#security-alerts] Security alert (low): activated_too_often: alice activated staging-deploy 4 times in 1d (more than 3).",
+		"a-d4u5xt44 LOW activated_too_often",
+		"[reply to erin] not allowed: Only holders of elevate-admin may dismiss alerts.",
+		"Dismissed: Security alert (low): activated_too_often",
+		"[reply to bob] db-breakglass is active until",
+		"[#security-alerts] Security alert (high): break_glass_used: Break-glass: bob activated db-breakglass without approval or MFA",
+		"[DM @dana] Security alert (high): break_glass_used",
+		"Resolved: Security alert (high): break_glass_used",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
