@@ -95,3 +95,21 @@ func TestAuditDownloadStreams(t *testing.T) {
 		t.Fatalf("events after %d = %d (%v), first %+v", head.Seq, len(events), err, events)
 	}
 }
+
+// downStore is a store whose audit head cannot be reached.
+type downStore struct{ core.Store }
+
+func (downStore) AuditHead(context.Context) (core.AuditHead, error) {
+	return core.AuditHead{}, core.Unavailable(fmt.Errorf("dial tcp: connection refused"))
+}
+
+// TestUnreachableStoreIs503: a store that cannot be reached answers 503
+// with core's message and no detail of the cause.
+func TestUnreachableStoreIs503(t *testing.T) {
+	e := newEnv(t, func(s core.Store) core.Store { return downStore{s} })
+	r := e.call("GET", "/audit/head", "siem-token", nil)
+	e.want("head with the store down", r, 503, "unavailable")
+	if strings.Contains(string(r.body), "dial tcp") {
+		t.Fatalf("503 leaks the cause: %s", r.body)
+	}
+}
