@@ -43,11 +43,11 @@ func (p Policy) Missing(in ActivationInput) []Field {
 // justification, a bad ticket, a start in the past or too far ahead;
 // ECONFLICT when the caller already holds the role or has an open request.
 func (s *Service) RequestActivation(ctx context.Context, c Caller, in ActivationInput) (*Request, error) {
-	role, err := s.dir.Role(in.Role)
+	role, err := s.dir().Role(in.Role)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.dir.Principal(c.Principal); err != nil {
+	if _, err := s.dir().Principal(c.Principal); err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
@@ -194,7 +194,7 @@ func (s *Service) newRequest(ctx context.Context, c Caller, role *Role, in Activ
 // afterMFA moves a request whose MFA is satisfied on: to approval, to its
 // scheduled start, or to active.
 func (s *Service) afterMFA(req *Request, c Caller, now time.Time, ch *Change) outcome {
-	role := s.dir.Roles[req.Role]
+	role := s.dir().Roles[req.Role]
 	a := role.Policy.Approval
 	if a.Required && !role.BreakGlass {
 		req.State = PendingApproval

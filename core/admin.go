@@ -37,7 +37,7 @@ func joinRoles(roles []string) string {
 // admins may. Errors: EFORBIDDEN; ENOTFOUND for an unknown principal or
 // role; EINVALID when the dates break the role's assignment rules.
 func (s *Service) Assign(ctx context.Context, c Caller, a Assignment) (*Assignment, error) {
-	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	now := s.clock.Now()
@@ -88,11 +88,11 @@ func verbFor(action string) string {
 
 // checkAssignment validates an assignment against the directory and its role's rules.
 func (s *Service) checkAssignment(a *Assignment, now time.Time) error {
-	role, err := s.dir.Role(a.Role)
+	role, err := s.dir().Role(a.Role)
 	if err != nil {
 		return err
 	}
-	if _, err := s.dir.Principal(a.Principal); err != nil {
+	if _, err := s.dir().Principal(a.Principal); err != nil {
 		return err
 	}
 	rule := role.Policy.Eligibility
@@ -123,7 +123,7 @@ func (s *Service) checkAssignment(a *Assignment, now time.Time) error {
 // Unassign removes an assignment. Only admins may; the last active holder of
 // the admin role cannot be removed. Errors: EFORBIDDEN; ENOTFOUND; ECONFLICT.
 func (s *Service) Unassign(ctx context.Context, c Caller, kind AssignmentKind, principal, role string) error {
-	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir().AdminRole); err != nil {
 		return err
 	}
 	a, err := s.assignment(ctx, kind, principal, role)
@@ -215,7 +215,7 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 		if err := s.Commit(ctx, ch); err != nil {
 			return err
 		}
-		if a.Kind == Active && a.Role == s.dir.AdminRole {
+		if a.Kind == Active && a.Role == s.dir().AdminRole {
 			_ = s.alerts.resolve(ctx, AlertLastAdminKept, a.Principal, System, "another admin holds the role; the kept assignment ended")
 		}
 	}

@@ -247,7 +247,7 @@ func (a *Alerts) find(ctx context.Context, id string) (*Alert, error) {
 // List returns the open alerts, most severe first, then oldest first.
 // Admins and readers may look. Errors: EFORBIDDEN.
 func (a *Alerts) List(ctx context.Context, c Caller) ([]Alert, error) {
-	if err := a.s.authorize(ctx, c, "see alerts", a.s.dir.AdminRole, a.s.dir.ReaderRole); err != nil {
+	if err := a.s.authorize(ctx, c, "see alerts", a.s.dir().AdminRole, a.s.dir().ReaderRole); err != nil {
 		return nil, err
 	}
 	all, err := a.s.store.Alerts(ctx)
@@ -271,7 +271,7 @@ func (a *Alerts) List(ctx context.Context, c Caller) ([]Alert, error) {
 
 // Get returns one alert in any state, for admins and readers.
 func (a *Alerts) Get(ctx context.Context, c Caller, id string) (*Alert, error) {
-	if err := a.s.authorize(ctx, c, "see alerts", a.s.dir.AdminRole, a.s.dir.ReaderRole); err != nil {
+	if err := a.s.authorize(ctx, c, "see alerts", a.s.dir().AdminRole, a.s.dir().ReaderRole); err != nil {
 		return nil, err
 	}
 	return a.find(ctx, id)
@@ -286,7 +286,7 @@ func severityRank(s Severity) int {
 // Errors: EFORBIDDEN; ENOTFOUND; EINVALID without a reason; ECONFLICT
 // when the alert is not open.
 func (a *Alerts) Dismiss(ctx context.Context, c Caller, id, reason string) (*Alert, error) {
-	if err := a.s.authorize(ctx, c, "dismiss alerts", a.s.dir.AdminRole); err != nil {
+	if err := a.s.authorize(ctx, c, "dismiss alerts", a.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	reason, err := alertReason(reason, "dismiss")
@@ -300,7 +300,7 @@ func (a *Alerts) Dismiss(ctx context.Context, c Caller, id, reason string) (*Ale
 // compensation) that an admin has looked into. Conditions the scan checks
 // resolve themselves and cannot be acknowledged. Errors: as Dismiss.
 func (a *Alerts) Acknowledge(ctx context.Context, c Caller, id, reason string) (*Alert, error) {
-	if err := a.s.authorize(ctx, c, "acknowledge alerts", a.s.dir.AdminRole); err != nil {
+	if err := a.s.authorize(ctx, c, "acknowledge alerts", a.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -336,7 +336,7 @@ func alertReason(reason, verb string) (string, error) {
 
 // admins returns who holds the admin role now, sorted.
 func (s *Service) admins(ctx context.Context) []string {
-	hs, _, _, err := s.holders(ctx, s.dir.AdminRole)
+	hs, _, _, err := s.holders(ctx, s.dir().AdminRole)
 	if err != nil {
 		return nil
 	}

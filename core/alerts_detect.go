@@ -138,7 +138,7 @@ func latest(ts ...time.Time) time.Time {
 
 // critical reports whether role is critical: configured so, or break-glass.
 func (s *Service) critical(role string) bool {
-	r, ok := s.dir.Roles[role]
+	r, ok := s.dir().Roles[role]
 	return ok && (r.Critical || r.BreakGlass)
 }
 
@@ -175,9 +175,9 @@ func detectStandingAccess(a *Alerts, snap *snapshot, rule AlertRule) ([]finding,
 
 // detectTooManyHolders counts, per critical role, who can hold it.
 func detectTooManyHolders(a *Alerts, snap *snapshot, rule AlertRule) ([]finding, error) {
-	total := len(a.s.dir.Principals)
+	total := len(a.s.dir().Principals)
 	var out []finding
-	for _, role := range a.s.dir.RoleNames() {
+	for _, role := range a.s.dir().RoleNames() {
 		if !a.s.critical(role) {
 			continue
 		}
@@ -232,8 +232,8 @@ func detectRedundantAssignment(a *Alerts, snap *snapshot, _ AlertRule) ([]findin
 // own alert when used.
 func detectNoMFAOrApproval(a *Alerts, _ *snapshot, _ AlertRule) ([]finding, error) {
 	var rows []AlertRow
-	for _, name := range a.s.dir.RoleNames() {
-		r := a.s.dir.Roles[name]
+	for _, name := range a.s.dir().RoleNames() {
+		r := a.s.dir().Roles[name]
 		if r.Critical && !r.BreakGlass && !r.Policy.RequireMFA && !r.Policy.Approval.Required {
 			rows = append(rows, AlertRow{Subject: name, Role: name, Detail: "activation requires neither MFA nor approval"})
 		}
@@ -249,7 +249,7 @@ func detectNoMFAOrApproval(a *Alerts, _ *snapshot, _ AlertRule) ([]finding, erro
 
 // stallsAt is when a request waiting for approval counts as stalled.
 func (a *Alerts) stallsAt(r *Request) (time.Time, bool) {
-	role, ok := a.s.dir.Roles[r.Role]
+	role, ok := a.s.dir().Roles[r.Role]
 	if !ok || r.DeadlineAt.IsZero() {
 		return time.Time{}, false
 	}
@@ -260,7 +260,7 @@ func (a *Alerts) stallsAt(r *Request) (time.Time, bool) {
 
 // detectApprovalsStalled finds requests that waited too long for a decision.
 func detectApprovalsStalled(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, error) {
-	open, err := a.s.store.AwaitingApproval(snap.ctx, a.s.dir.RoleNames()...)
+	open, err := a.s.store.AwaitingApproval(snap.ctx, a.s.dir().RoleNames()...)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func detectApprovalsStalled(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, 
 		if r.State != PendingApproval || !ok || snap.now.Before(at) {
 			continue
 		}
-		role := a.s.dir.Roles[r.Role]
+		role := a.s.dir().Roles[r.Role]
 		approvers := a.s.approvers(role, r.Escalated, r.Principal)
 		who := "nobody can approve it"
 		if len(approvers) > 0 {
@@ -351,7 +351,7 @@ func (a *Alerts) memberID(t watched, principal string) string {
 	if t.Platform() == "" {
 		return principal
 	}
-	if p, ok := a.s.dir.Principals[principal]; ok {
+	if p, ok := a.s.dir().Principals[principal]; ok {
 		return p.IDs[t.Platform()]
 	}
 	return ""
@@ -360,12 +360,12 @@ func (a *Alerts) memberID(t watched, principal string) string {
 // principalOf is the principal whose id at t is id, or "".
 func (a *Alerts) principalOf(t watched, id string) string {
 	if t.Platform() == "" {
-		if _, ok := a.s.dir.Principals[id]; ok {
+		if _, ok := a.s.dir().Principals[id]; ok {
 			return id
 		}
 		return ""
 	}
-	if p, err := a.s.dir.PrincipalFor(t.Platform(), id); err == nil {
+	if p, err := a.s.dir().PrincipalFor(t.Platform(), id); err == nil {
 		return p.ID
 	}
 	return ""
@@ -393,7 +393,7 @@ func detectDeactivatedAccount(a *Alerts, snap *snapshot, _ AlertRule) ([]finding
 	}
 	var rows []AlertRow
 	for principal, rs := range roles {
-		p, ok := a.s.dir.Principals[principal]
+		p, ok := a.s.dir().Principals[principal]
 		if !ok {
 			continue
 		}

@@ -15,7 +15,7 @@ import (
 // an unknown alert or a subject not in its report; EINVALID for a kind
 // with no such action; ECONFLICT when removing would take the last admin.
 func (a *Alerts) Remove(ctx context.Context, c Caller, id, subject string) (*Alert, error) {
-	if err := a.s.authorize(ctx, c, "act on alerts", a.s.dir.AdminRole); err != nil {
+	if err := a.s.authorize(ctx, c, "act on alerts", a.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	al, err := a.find(ctx, id)
@@ -73,7 +73,7 @@ func (a *Alerts) removeAll(ctx context.Context, c Caller, principal string) erro
 		return err
 	}
 	var errs []error
-	for _, role := range a.s.dir.RoleNames() {
+	for _, role := range a.s.dir().RoleNames() {
 		if w, err := a.s.store.Window(ctx, principal, role); err == nil {
 			if _, err := a.s.Deactivate(ctx, c, w.RequestID); err != nil {
 				errs = append(errs, err)

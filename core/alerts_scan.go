@@ -24,7 +24,7 @@ type snapshot struct {
 // one reader that wants every assignment.
 func (a *Alerts) snapshot(ctx context.Context) (*snapshot, error) {
 	snap := &snapshot{ctx: ctx, s: a.s, now: a.s.clock.Now(), windows: map[string][]Window{}}
-	for _, role := range a.s.dir.RoleNames() {
+	for _, role := range a.s.dir().RoleNames() {
 		as, _, err := a.s.store.AssignmentsByRole(ctx, role)
 		if err != nil {
 			return nil, err

@@ -128,7 +128,7 @@ func (a *Alerts) SetAnchorWriter(w AnchorWriter) {
 // (`audit anchor`); the scheduler takes one every hour. Errors: EFORBIDDEN.
 func (a *Alerts) Anchor(ctx context.Context, c Caller) (AuditHead, error) {
 	if c != System {
-		if err := a.s.authorize(ctx, c, "anchor the audit trail", a.s.dir.AdminRole, a.s.dir.ReaderRole); err != nil {
+		if err := a.s.authorize(ctx, c, "anchor the audit trail", a.s.dir().AdminRole, a.s.dir().ReaderRole); err != nil {
 			return AuditHead{}, err
 		}
 	}

@@ -67,7 +67,7 @@ func (s *Service) Deny(ctx context.Context, c Caller, id, reason string) (*Reque
 // authorizeDecision checks, at decision time, that c may decide on req and
 // that req still waits for a decision.
 func (s *Service) authorizeDecision(req *Request, c Caller) (*Role, error) {
-	role, err := s.dir.Role(req.Role)
+	role, err := s.dir().Role(req.Role)
 	if err != nil {
 		return nil, err
 	}

@@ -49,13 +49,13 @@ func (a *Automation) mayRead(ctx context.Context, c Caller, principal string, sc
 	case c.Principal == "":
 		return Errorf(EFORBIDDEN, "This token's scopes do not allow it to %s.", what)
 	}
-	return a.s.authorize(ctx, c, what, a.s.dir.AdminRole, a.s.dir.ReaderRole)
+	return a.s.authorize(ctx, c, what, a.s.dir().AdminRole, a.s.dir().ReaderRole)
 }
 
 // Eligibility returns principal's eligible assignments in force now, by
 // role. Errors: EFORBIDDEN; ENOTFOUND for an unknown principal.
 func (a *Automation) Eligibility(ctx context.Context, c Caller, principal string) ([]Assignment, error) {
-	if _, err := a.s.dir.Principal(principal); err != nil {
+	if _, err := a.s.dir().Principal(principal); err != nil {
 		return nil, err
 	}
 	if err := a.mayRead(ctx, c, principal, 0, "see others' eligibility"); err != nil {
@@ -96,14 +96,14 @@ func (a *Automation) Holdings(ctx context.Context, c Caller, principal, role str
 		return nil, Invalidf(FieldPrincipal, "Name a principal, a role, or both.")
 	}
 	if principal != "" {
-		if _, err := a.s.dir.Principal(principal); err != nil {
+		if _, err := a.s.dir().Principal(principal); err != nil {
 			return nil, err
 		}
 	}
 	roles := []string{role}
 	if role == "" {
-		roles = a.s.dir.RoleNames()
-	} else if _, err := a.s.dir.Role(role); err != nil {
+		roles = a.s.dir().RoleNames()
+	} else if _, err := a.s.dir().Role(role); err != nil {
 		return nil, err
 	}
 	if err := a.mayRead(ctx, c, principal, 0, "see who holds roles"); err != nil {
@@ -168,7 +168,7 @@ func (a *Automation) OpenRequests(ctx context.Context, c Caller, f RequestFilter
 	if f.Principal == "" {
 		f.Principal = c.Principal
 	}
-	if _, err := a.s.dir.Principal(f.Principal); err != nil {
+	if _, err := a.s.dir().Principal(f.Principal); err != nil {
 		return nil, err
 	}
 	if err := a.mayRead(ctx, c, f.Principal, 0, "see others' requests"); err != nil {

@@ -19,7 +19,7 @@ func (s *Service) breakGlassUsed(ctx context.Context, req *Request) {
 // closes its follow-up alert. Only admins may. Errors: EFORBIDDEN;
 // ENOTFOUND; ECONFLICT when the alert is not a break-glass one or is closed.
 func (a *Alerts) RevokeBreakGlass(ctx context.Context, c Caller, id string) (*Alert, error) {
-	if err := a.s.authorize(ctx, c, "revoke break-glass access", a.s.dir.AdminRole); err != nil {
+	if err := a.s.authorize(ctx, c, "revoke break-glass access", a.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	al, err := a.find(ctx, id)

@@ -18,10 +18,10 @@ import (
 // assignment; ECONFLICT for the last admin; EINVALID when the role allows
 // neither permanent nor capped eligibility.
 func (s *Service) ConvertToEligible(ctx context.Context, c Caller, principal, role string) (*Assignment, error) {
-	if err := s.authorize(ctx, c, "manage assignments", s.dir.AdminRole); err != nil {
+	if err := s.authorize(ctx, c, "manage assignments", s.dir().AdminRole); err != nil {
 		return nil, err
 	}
-	r, err := s.dir.Role(role)
+	r, err := s.dir().Role(role)
 	if err != nil {
 		return nil, err
 	}

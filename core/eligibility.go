@@ -11,7 +11,7 @@ import (
 // role in force at t, and a message saying why not otherwise.
 // For a break-glass role its list of principals is the eligibility.
 func (s *Service) checkEligible(ctx context.Context, principal, role string, t time.Time) error {
-	if r, ok := s.dir.Roles[role]; ok && r.BreakGlass {
+	if r, ok := s.dir().Roles[role]; ok && r.BreakGlass {
 		if !slices.Contains(r.BreakGlassPrincipals, principal) {
 			return Errorf(EFORBIDDEN, "You are not on the break-glass list of %s.", role)
 		}
@@ -58,13 +58,13 @@ func (s *Service) eligibleRoles(principal string, own []Assignment, now time.Tim
 	var out []string
 	for _, a := range own {
 		if a.Kind == Eligible && a.In(now) {
-			if _, ok := s.dir.Roles[a.Role]; ok {
+			if _, ok := s.dir().Roles[a.Role]; ok {
 				out = append(out, a.Role)
 			}
 		}
 	}
-	for _, name := range s.dir.RoleNames() {
-		if r := s.dir.Roles[name]; r.BreakGlass && slices.Contains(r.BreakGlassPrincipals, principal) {
+	for _, name := range s.dir().RoleNames() {
+		if r := s.dir().Roles[name]; r.BreakGlass && slices.Contains(r.BreakGlassPrincipals, principal) {
 			out = append(out, name)
 		}
 	}

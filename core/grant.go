@@ -19,7 +19,7 @@ const (
 // id is the delivery id targets may use to drop repeats.
 func (s *Service) grantOf(req *Request, j Job) Grant {
 	g := Grant{Role: req.Role, RequestID: req.ID, Start: req.ActivatedAt, End: req.EndsAt, Justification: req.Justification, Delivery: j.ID()}
-	if p, ok := s.dir.Principals[req.Principal]; ok {
+	if p, ok := s.dir().Principals[req.Principal]; ok {
 		g.Principal = *p
 	} else {
 		g.Principal = Principal{ID: req.Principal}

@@ -35,7 +35,7 @@ func (s *Service) AddGroupResolver(r GroupResolver) {
 // directory's approvers plus members of the approver groups' platform
 // counterparts. The requester is never among them.
 func (s *Service) approvers(role *Role, escalated bool, requester string) []string {
-	out := s.dir.Approvers(role, escalated, requester)
+	out := s.dir().Approvers(role, escalated, requester)
 	s.groups.mu.RLock()
 	resolvers := s.groups.list
 	s.groups.mu.RUnlock()
@@ -49,7 +49,7 @@ func (s *Service) approvers(role *Role, escalated bool, requester string) []stri
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	for _, name := range names {
-		g, ok := s.dir.Groups[name]
+		g, ok := s.dir().Groups[name]
 		if !ok || len(g.Platform) == 0 {
 			continue
 		}

@@ -92,7 +92,7 @@ func HoldsNow(ctx context.Context, st HoldsReader, principal, role string, now t
 // whether the window (true) or the direct assignment (false) goes. It pins
 // the holders revision in ch so that two such changes cannot both pass.
 func (s *Service) guardLastAdmin(ctx context.Context, role string, ch *Change, principal string, viaWindow bool) error {
-	if role != s.dir.AdminRole {
+	if role != s.dir().AdminRole {
 		return nil
 	}
 	hs, _, rev, err := s.holders(ctx, role)

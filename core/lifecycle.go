@@ -33,7 +33,7 @@ func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*Request, er
 // end theirs. Errors: ENOTFOUND; EFORBIDDEN; ECONFLICT when the request is
 // not active or its holder is the last admin.
 func (s *Service) Deactivate(ctx context.Context, c Caller, id string) (*Request, error) {
-	isAdmin, err := s.holds(ctx, c.Principal, s.dir.AdminRole)
+	isAdmin, err := s.holds(ctx, c.Principal, s.dir().AdminRole)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) Extend(ctx context.Context, c Caller, id string, d time.Durati
 		return nil, Invalidf(FieldDuration, "Say how long to extend by, e.g. `extend prod-db by 30m`.")
 	}
 	return s.update(ctx, id, func(req *Request, now time.Time, ch *Change) (outcome, error) {
-		role, err := s.dir.Role(req.Role)
+		role, err := s.dir().Role(req.Role)
 		if err != nil {
 			return outcome{}, err
 		}

@@ -35,7 +35,7 @@ func (s *Service) EnrollMFA(ctx context.Context, c Caller) (*Enrollment, error) 
 	if s.otp == nil || s.sealer == nil {
 		return nil, Errorf(EINTERNAL, "MFA is not configured.")
 	}
-	p, err := s.dir.Principal(c.Principal)
+	p, err := s.dir().Principal(c.Principal)
 	if err != nil {
 		return nil, err
 	}

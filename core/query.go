@@ -15,10 +15,10 @@ type Access struct {
 // WhoHas lists who holds role now and who is eligible for it. Admins and
 // readers may ask. Errors: EFORBIDDEN; ENOTFOUND for an unknown role.
 func (s *Service) WhoHas(ctx context.Context, c Caller, role string) (*Access, error) {
-	if err := s.authorize(ctx, c, "see who has access", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+	if err := s.authorize(ctx, c, "see who has access", s.dir().AdminRole, s.dir().ReaderRole); err != nil {
 		return nil, err
 	}
-	if _, err := s.dir.Role(role); err != nil {
+	if _, err := s.dir().Role(role); err != nil {
 		return nil, err
 	}
 	hs, as, _, err := s.holders(ctx, role)
@@ -89,11 +89,11 @@ func (s *Service) StatusOf(ctx context.Context, c Caller) (*Status, error) {
 // platform, whose members are only known when asked.
 func (s *Service) approvableRoles(principal string) []string {
 	var out []string
-	for name, role := range s.dir.Roles {
+	for name, role := range s.dir().Roles {
 		if !role.Policy.Approval.Required {
 			continue
 		}
-		if slices.Contains(s.dir.Approvers(role, true, ""), principal) || s.hasPlatformApprovers(role) {
+		if slices.Contains(s.dir().Approvers(role, true, ""), principal) || s.hasPlatformApprovers(role) {
 			out = append(out, name)
 		}
 	}
@@ -104,7 +104,7 @@ func (s *Service) approvableRoles(principal string) []string {
 func (s *Service) hasPlatformApprovers(role *Role) bool {
 	a := role.Policy.Approval
 	for _, name := range append(slices.Clip(a.ApproverGroups), a.Escalation.ApproverGroups...) {
-		if g, ok := s.dir.Groups[name]; ok && len(g.Platform) > 0 {
+		if g, ok := s.dir().Groups[name]; ok && len(g.Platform) > 0 {
 			return true
 		}
 	}
@@ -113,7 +113,7 @@ func (s *Service) hasPlatformApprovers(role *Role) bool {
 
 // mayDecide reports whether principal may approve or deny r now.
 func (s *Service) mayDecide(r *Request, principal string) bool {
-	role, ok := s.dir.Roles[r.Role]
+	role, ok := s.dir().Roles[r.Role]
 	if !ok || r.Principal == principal {
 		return false
 	}
@@ -130,7 +130,7 @@ func (s *Service) Request(ctx context.Context, c Caller, id string) (*Request, e
 	if r.Principal == c.Principal || s.mayDecide(r, c.Principal) {
 		return r, nil
 	}
-	if err := s.authorize(ctx, c, "see others' requests", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+	if err := s.authorize(ctx, c, "see others' requests", s.dir().AdminRole, s.dir().ReaderRole); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -153,7 +153,7 @@ func (s *Service) FindOpen(ctx context.Context, c Caller, role string) (*Request
 
 // AuditLog returns the audit events matching f. Admins and readers may ask.
 func (s *Service) AuditLog(ctx context.Context, c Caller, f AuditFilter) ([]AuditEvent, error) {
-	if err := s.authorize(ctx, c, "read the audit trail", s.dir.AdminRole, s.dir.ReaderRole); err != nil {
+	if err := s.authorize(ctx, c, "read the audit trail", s.dir().AdminRole, s.dir().ReaderRole); err != nil {
 		return nil, err
 	}
 	events, _, err := ReadAudit(ctx, s.AuditTrail(), f)

@@ -170,7 +170,7 @@ func (r *Reviews) Open(ctx context.Context, c Caller) ([]*Review, map[string]int
 // overseer reports whether c may see every review: admins and readers.
 // A store that cannot tell is an error, not a "no".
 func (r *Reviews) overseer(ctx context.Context, c Caller) (bool, error) {
-	err := r.s.authorize(ctx, c, "see every review", r.s.dir.AdminRole, r.s.dir.ReaderRole)
+	err := r.s.authorize(ctx, c, "see every review", r.s.dir().AdminRole, r.s.dir().ReaderRole)
 	if ErrorCode(err) == EFORBIDDEN {
 		return false, nil
 	}
@@ -219,7 +219,7 @@ func (r *Reviews) waiting(ctx context.Context, rv *Review, principal string) (in
 // Report returns review id and all of its items, for admins and readers.
 // Errors: ENOTFOUND; EFORBIDDEN.
 func (r *Reviews) Report(ctx context.Context, c Caller, id string) (*Review, []ReviewItem, error) {
-	if err := r.s.authorize(ctx, c, "see review reports", r.s.dir.AdminRole, r.s.dir.ReaderRole); err != nil {
+	if err := r.s.authorize(ctx, c, "see review reports", r.s.dir().AdminRole, r.s.dir().ReaderRole); err != nil {
 		return nil, nil, err
 	}
 	return ReviewReport(ctx, r.s.store, id)

@@ -10,7 +10,7 @@ import (
 // Stop ends a review now, as if its last stage had run out. Only admins
 // may. Errors: EFORBIDDEN; ENOTFOUND; ECONFLICT when it is closed already.
 func (r *Reviews) Stop(ctx context.Context, c Caller, id string) (*Review, error) {
-	if err := r.s.authorize(ctx, c, "stop reviews", r.s.dir.AdminRole); err != nil {
+	if err := r.s.authorize(ctx, c, "stop reviews", r.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
 	rv, err := r.s.store.Review(ctx, id)
@@ -260,7 +260,7 @@ func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) e
 	for i := range page {
 		switch {
 		case page[i].Outcome != "":
-		case page[i].Role == r.s.dir.AdminRole:
+		case page[i].Role == r.s.dir().AdminRole:
 			if err := r.apply(ctx, rv, &page[i]); err != nil {
 				return err
 			}

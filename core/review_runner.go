@@ -123,10 +123,10 @@ func (r *Reviews) startDue(ctx context.Context, name string) error {
 // days), decided by reviewers (default the role's approvers).
 // Errors: EFORBIDDEN; ENOTFOUND for an unknown role or reviewer; EINVALID.
 func (r *Reviews) Start(ctx context.Context, c Caller, role string, d time.Duration, reviewers []string) (*Review, error) {
-	if err := r.s.authorize(ctx, c, "start reviews", r.s.dir.AdminRole); err != nil {
+	if err := r.s.authorize(ctx, c, "start reviews", r.s.dir().AdminRole); err != nil {
 		return nil, err
 	}
-	if _, err := r.s.dir.Role(role); err != nil {
+	if _, err := r.s.dir().Role(role); err != nil {
 		return nil, err
 	}
 	if d == 0 {
@@ -156,12 +156,12 @@ func (r *Reviews) checkReviewer(who string) error {
 	case who == ReviewersSelf || who == ReviewersApprovers || who == ReviewersManager:
 		return nil
 	case len(who) > len(GroupPrefix) && who[:len(GroupPrefix)] == GroupPrefix:
-		if _, ok := r.s.dir.Groups[who[len(GroupPrefix):]]; !ok {
+		if _, ok := r.s.dir().Groups[who[len(GroupPrefix):]]; !ok {
 			return Errorf(ENOTFOUND, "Unknown group %q.", who[len(GroupPrefix):])
 		}
 		return nil
 	}
-	_, err := r.s.dir.Principal(who)
+	_, err := r.s.dir().Principal(who)
 	return err
 }
 
@@ -313,15 +313,15 @@ func (r *Reviews) resolve(entries []string, it *ReviewItem) []string {
 			ids = append(ids, it.Principal)
 			continue
 		case e == ReviewersApprovers:
-			if role, ok := r.s.dir.Roles[it.Role]; ok {
-				ids = append(ids, r.s.dir.Approvers(role, false, it.Principal)...)
+			if role, ok := r.s.dir().Roles[it.Role]; ok {
+				ids = append(ids, r.s.dir().Approvers(role, false, it.Principal)...)
 			}
 		case e == ReviewersManager:
-			if p, ok := r.s.dir.Principals[it.Principal]; ok && p.Manager != "" {
+			if p, ok := r.s.dir().Principals[it.Principal]; ok && p.Manager != "" {
 				ids = append(ids, p.Manager)
 			}
 		case len(e) > len(GroupPrefix) && e[:len(GroupPrefix)] == GroupPrefix:
-			ids = append(ids, r.s.dir.expand(nil, []string{e[len(GroupPrefix):]})...)
+			ids = append(ids, r.s.dir().expand(nil, []string{e[len(GroupPrefix):]})...)
 		default:
 			ids = append(ids, e)
 		}

@@ -185,7 +185,7 @@ func (s *Service) timeoutStep(req *Request, now time.Time, ch *Change) (outcome,
 
 // escalateStep adds the backup approvers to a request still waiting.
 func (s *Service) escalateStep(req *Request, now time.Time, ch *Change) (outcome, error) {
-	role, ok := s.dir.Roles[req.Role]
+	role, ok := s.dir().Roles[req.Role]
 	if req.State != PendingApproval || req.Escalated || !ok {
 		return outcome{}, errNothingToDo
 	}

@@ -60,7 +60,7 @@ type Config struct {
 // action goes through it, and it authorizes each one itself.
 type Service struct {
 	store   Store
-	dir     *Directory
+	current atomic.Pointer[Directory] // swapped whole by SetDirectory on a config reload
 	clock   Clock
 	events  EventSink
 	targets Targets
@@ -90,8 +90,9 @@ func NewService(c Config) (*Service, error) {
 	if c.Store == nil || c.Directory == nil {
 		return nil, errors.New("core: store and directory are required")
 	}
-	s := &Service{store: c.Store, dir: c.Directory, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer,
+	s := &Service{store: c.Store, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer,
 		handlers: map[JobKind]JobHandler{}, onErr: c.Errors}
+	s.current.Store(c.Directory)
 	if s.observe == nil {
 		s.observe = noObserver{}
 	}
@@ -133,7 +134,7 @@ func NewService(c Config) (*Service, error) {
 }
 
 // Directory returns the configured principals, groups and roles.
-func (s *Service) Directory() *Directory { return s.dir }
+func (s *Service) Directory() *Directory { return s.dir() }
 
 // Store returns the service's store, for the layers that keep their own
 // records beside core's (notifications keeps message copies there).

@@ -42,7 +42,6 @@ type CopyStore interface {
 // and posts events published to it directly (a core.EventSink).
 type Notifier struct {
 	bot    *bot.Bot
-	dir    *core.Directory
 	cfg    Config
 	copies CopyStore
 	log    zerolog.Logger
@@ -63,7 +62,7 @@ func New(b *bot.Bot, copies CopyStore, cfg Config, log zerolog.Logger, posters .
 	if cfg.AlertsChannel == "" {
 		cfg.AlertsChannel = cfg.Channel
 	}
-	return &Notifier{bot: b, dir: b.Service().Directory(), cfg: cfg, copies: copies, posters: posters, log: log}
+	return &Notifier{bot: b, cfg: cfg, copies: copies, posters: posters, log: log}
 }
 
 // AddPoster adds a platform to post to.
@@ -262,3 +261,6 @@ func retry(ctx context.Context, f func() error) error {
 	}
 	return err
 }
+
+// dir is the directory in force: a config reload swaps it.
+func (n *Notifier) dir() *core.Directory { return n.bot.Service().Directory() }

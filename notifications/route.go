@@ -37,7 +37,7 @@ func (n *Notifier) route(e core.Event) []delivery {
 	}
 	r := e.Request
 	routing := core.Routing{Channel: n.cfg.Channel, DMApprovers: true}
-	if role, ok := n.dir.Roles[r.Role]; ok {
+	if role, ok := n.dir().Roles[r.Role]; ok {
 		routing = role.Notify
 		if routing.Channel == "" {
 			routing.Channel = n.cfg.Channel

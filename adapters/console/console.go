@@ -25,7 +25,6 @@ const maxLine = 8 * 1024
 // Console runs a chat session on a reader and a writer.
 type Console struct {
 	bot      *bot.Bot
-	dir      *core.Directory
 	channels map[string]string // channel key → console name
 	out      io.Writer
 	skip     func(time.Duration) // moves the clock forward; nil when time cannot be skipped
@@ -65,7 +64,7 @@ func WithSkip(skip func(time.Duration)) Option { return func(c *Console) { c.ski
 
 // New returns a Console that drives b and prints to out.
 func New(b *bot.Bot, out io.Writer, opts ...Option) *Console {
-	c := &Console{bot: b, dir: b.Service().Directory(), out: out, forms: map[string]*pendingForm{}}
+	c := &Console{bot: b, out: out, forms: map[string]*pendingForm{}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -150,7 +149,7 @@ func (c *Console) line(ctx context.Context, raw string) {
 		return
 	}
 	who, said = strings.TrimSpace(who), strings.TrimSpace(said)
-	p, err := c.dir.PrincipalFor(core.PlatformConsole, who)
+	p, err := c.dir().PrincipalFor(core.PlatformConsole, who)
 	if err != nil {
 		c.printf("[console] %s is not a principal in the config.\n", who)
 		return
@@ -253,3 +252,6 @@ var errorReplies = map[string]string{
 	core.EINTERNAL:    "internal error",
 	core.EUNAVAILABLE: "unavailable",
 }
+
+// dir is the directory in force: a config reload swaps it.
+func (c *Console) dir() *core.Directory { return c.bot.Service().Directory() }

@@ -367,7 +367,7 @@ func (a *Adapter) principal(in *input, name string) string {
 		return s
 	}
 	uid := m[1] + m[2]
-	p, err := a.dir.PrincipalFor(core.PlatformDiscord, uid)
+	p, err := a.dir().PrincipalFor(core.PlatformDiscord, uid)
 	if err != nil {
 		in.fail("Discord user %s is not enrolled in elevate.", uid)
 		return ""
@@ -404,7 +404,7 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) *a
 	if focused == nil || !focused.Focused {
 		return resp
 	}
-	p, err := a.dir.PrincipalFor(core.PlatformDiscord, userOf(i))
+	p, err := a.dir().PrincipalFor(core.PlatformDiscord, userOf(i))
 	if err != nil {
 		return resp
 	}

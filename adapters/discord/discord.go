@@ -120,7 +120,6 @@ type Deduper interface {
 type Adapter struct {
 	bot     *bot.Bot
 	svc     *core.Service
-	dir     *core.Directory
 	dedupe  Deduper
 	cfg     Config
 	log     zerolog.Logger
@@ -164,7 +163,7 @@ func New(b *bot.Bot, dedupe Deduper, cfg Config) (*Adapter, error) {
 	default:
 		return nil, fmt.Errorf("discord: mode %q: use %q or %q", cfg.Mode, ModeGateway, ModeHTTP)
 	}
-	a := &Adapter{bot: b, svc: b.Service(), dir: b.Service().Directory(), dedupe: dedupe, cfg: cfg, log: cfg.Log,
+	a := &Adapter{bot: b, svc: b.Service(), dedupe: dedupe, cfg: cfg, log: cfg.Log,
 		clock: cfg.Clock, dms: map[string]string{}}
 	if a.clock == nil {
 		a.clock = core.SystemClock{}
@@ -373,3 +372,6 @@ func InviteURL(appID string) string {
 	v.Set("permissions", fmt.Sprint(Permissions))
 	return "https://discord.com/oauth2/authorize?" + v.Encode()
 }
+
+// dir is the directory in force: a config reload swaps it.
+func (a *Adapter) dir() *core.Directory { return a.svc.Directory() }

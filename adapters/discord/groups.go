@@ -55,7 +55,7 @@ func (a *Adapter) GroupMembers(ctx context.Context, g *core.Group) ([]string, er
 			if !slices.Contains(roles, role) {
 				continue
 			}
-			if p, err := a.dir.PrincipalFor(core.PlatformDiscord, uid); err == nil && !slices.Contains(out, p.ID) {
+			if p, err := a.dir().PrincipalFor(core.PlatformDiscord, uid); err == nil && !slices.Contains(out, p.ID) {
 				out = append(out, p.ID)
 			}
 		}

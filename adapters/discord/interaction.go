@@ -105,7 +105,7 @@ func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgai
 		}
 		return
 	}
-	p, err := a.dir.PrincipalFor(core.PlatformDiscord, userOf(i))
+	p, err := a.dir().PrincipalFor(core.PlatformDiscord, userOf(i))
 	if err != nil {
 		a.send(i, respond, message(a.errorMessage(i, "", err)))
 		return

@@ -73,7 +73,7 @@ func (a *Adapter) dm(ctx context.Context, userID string, m bot.Message) error {
 // destination resolves d to a Discord channel id.
 func (a *Adapter) destination(ctx context.Context, d notifications.Destination) (string, error) {
 	if d.Principal != "" {
-		p, ok := a.dir.Principals[d.Principal]
+		p, ok := a.dir().Principals[d.Principal]
 		if !ok || p.IDs[core.PlatformDiscord] == "" {
 			return "", notifications.ErrNoRoute
 		}

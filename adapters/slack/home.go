@@ -120,7 +120,7 @@ func (a *Adapter) homeBlocks(ctx context.Context, slackUser string, notice *bot.
 			break
 		}
 		desc := role
-		if r, ok := a.dir.Roles[role]; ok && r.Description != "" {
+		if r, ok := a.dir().Roles[role]; ok && r.Description != "" {
 			desc += ": " + r.Description
 		}
 		h.accessory(desc, bot.Button{Label: "Activate", Command: role, Style: bot.StylePrimary})

@@ -63,7 +63,7 @@ func (c *identities) put(m map[string]idEntry, key, id string, ttl time.Duration
 // users:read.email) when that principal has no Slack id of its own.
 // Unknown users get core's "not enrolled" error.
 func (a *Adapter) principalOf(ctx context.Context, slackUser string) (*core.Principal, error) {
-	p, notEnrolled := a.dir.PrincipalFor(core.PlatformSlack, slackUser)
+	p, notEnrolled := a.dir().PrincipalFor(core.PlatformSlack, slackUser)
 	if notEnrolled == nil {
 		return p, nil
 	}
@@ -72,7 +72,7 @@ func (a *Adapter) principalOf(ctx context.Context, slackUser string) (*core.Prin
 	}
 	now := a.now()
 	if id, ok := a.ids.get(a.ids.byUser, slackUser, now); ok {
-		if p, ok := a.dir.Principals[id]; ok {
+		if p, ok := a.dir().Principals[id]; ok {
 			return p, nil
 		}
 		return nil, notEnrolled
@@ -107,9 +107,9 @@ func (a *Adapter) byEmail(u *slackapi.User) *core.Principal {
 	if u == nil || u.Deleted || u.IsBot || !u.IsEmailConfirmed || u.Profile.Email == "" {
 		return nil
 	}
-	p, err := a.dir.PrincipalByEmail(u.Profile.Email)
+	p, err := a.dir().PrincipalByEmail(u.Profile.Email)
 	if err != nil {
-		if p, err = a.dir.PrincipalByEmail(strings.ToLower(u.Profile.Email)); err != nil {
+		if p, err = a.dir().PrincipalByEmail(strings.ToLower(u.Profile.Email)); err != nil {
 			return nil
 		}
 	}
@@ -122,7 +122,7 @@ func (a *Adapter) byEmail(u *slackapi.User) *core.Principal {
 // slackUserOf returns the Slack user id of a principal: the configured id,
 // or one learned by email (users.lookupByEmail). "" means none.
 func (a *Adapter) slackUserOf(ctx context.Context, principal string) (string, error) {
-	p, ok := a.dir.Principals[principal]
+	p, ok := a.dir().Principals[principal]
 	if !ok {
 		return "", nil
 	}

@@ -104,7 +104,6 @@ type Deduper interface {
 type Adapter struct {
 	bot    *bot.Bot
 	svc    *core.Service
-	dir    *core.Directory
 	api    *slackapi.Client
 	cfg    Config
 	log    zerolog.Logger
@@ -180,7 +179,7 @@ func New(b *bot.Bot, dedupe Deduper, cfg Config) (*Adapter, error) {
 	}
 	log := cfg.Log.With().Str("platform", Platform).Logger()
 	a := &Adapter{
-		bot: b, svc: b.Service(), dir: b.Service().Directory(),
+		bot: b, svc: b.Service(),
 		api: slackapi.New(cfg.BotToken, opts...), cfg: cfg, log: log, dedupe: dedupe,
 		pool: newPool(cfg.Workers, cfg.Queue, log), now: cfg.Clock.Now,
 		dms: map[string]string{}, ugLock: map[string]*sync.Mutex{},
@@ -343,3 +342,6 @@ func (d *localDeduper) Once(_ context.Context, key string, ttl time.Duration) (b
 	d.seen[key] = now.Add(ttl)
 	return true, nil
 }
+
+// dir is the directory in force: a config reload swaps it.
+func (a *Adapter) dir() *core.Directory { return a.svc.Directory() }

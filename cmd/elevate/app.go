@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -26,7 +27,7 @@ import (
 // Main is the wired application: config, store, core service, bot and
 // notifier. Commands and the end-to-end tests build it the same way.
 type Main struct {
-	Config   *config.Config
+	Config   *config.Config // as loaded at start; Reload puts a newer file's roles in force
 	Store    core.Store
 	Clock    core.Clock
 	Service  *core.Service
@@ -41,6 +42,9 @@ type Main struct {
 	archive    core.AuditArchive           // the audit archive; nil when none is configured
 	ping       func(context.Context) error // reaches the store, for readiness; nil: always reachable
 	chats      []platformChat              // running chat adapters, for readiness
+	cfgFile    string                      // the config file, read again by Reload
+	sealing    bool                        // an MFA key was configured at start
+	reloading  sync.Mutex                  // one Reload at a time
 	closers    []func() error
 }
 
@@ -60,7 +64,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	routeLibraryLogs(log)
-	m := &Main{Config: cfg, Clock: opt.Clock, Log: log, Metrics: metrics.New()}
+	m := &Main{Config: cfg, Clock: opt.Clock, Log: log, Metrics: metrics.New(), cfgFile: cfgPath}
 	if m.Clock == nil {
 		m.Clock = core.SystemClock{}
 	}
@@ -77,6 +81,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		m.Close()
 		return nil, err
 	}
+	m.sealing = key != nil
 	m.Targets, err = buildTargets(cfg)
 	if err != nil {
 		m.Close()
@@ -102,14 +107,9 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	m.Metrics.ActiveWindows(m.Store, func() []string { return m.Service.Directory().RoleNames() })
 	m.Metrics.OutboxDepth(m.Notifier.Pending)
 	m.Metrics.OpenAlerts(m.Store)
-	skipped, err := m.Service.SeedFromConfig(ctx, cfg.Assignments)
-	if err != nil {
+	if err := m.seed(ctx, cfg); err != nil {
 		m.Close()
-		return nil, fmt.Errorf("seed assignments from %s: %w", cfgPath, err)
-	}
-	for _, r := range skipped {
-		log.Warn().Str("review", r.Review).Str("principal", r.Principal).Str("role", r.Role).
-			Msg(removedLine(cfg, r) + ": kept removed; delete the line from the config")
+		return nil, err
 	}
 	if err := m.Service.Reviews().Sync(ctx); err != nil {
 		m.Close()
@@ -138,6 +138,20 @@ func appendAnchor(path string) core.AnchorWriter {
 		}
 		return f.Close()
 	}
+}
+
+// seed writes the assignments cfg declares to the store, warning about
+// each that an access review removed (it stays removed).
+func (m *Main) seed(ctx context.Context, cfg *config.Config) error {
+	skipped, err := m.Service.SeedFromConfig(ctx, cfg.Assignments)
+	if err != nil {
+		return fmt.Errorf("seed assignments from %s: %w", cfg.File, err)
+	}
+	for _, r := range skipped {
+		m.Log.Warn().Str("review", r.Review).Str("principal", r.Principal).Str("role", r.Role).
+			Msg(removedLine(cfg, r) + ": kept removed; delete the line from the config")
+	}
+	return nil
 }
 
 // removedLine names the config line of an assignment a review removed:

@@ -88,12 +88,10 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 	}
 	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformDiscord, a))
 	m.Service.AddGroupResolver(a)
-	for role, targets := range m.Config.Targets {
-		for _, t := range targets {
-			if t.Type == config.TargetDiscordRole {
-				m.Targets.add(role, discord.NewRoleTarget(a, t.Guild, t.Role))
-			}
-		}
+	if err := m.Targets.addPlatform(config.TargetDiscordRole, func(t config.Target) core.Target {
+		return discord.NewRoleTarget(a, t.Guild, t.Role)
+	}); err != nil {
+		return nil, err
 	}
 	if cfg.Mode == discord.ModeHTTP {
 		mux.Handle(discord.InteractionsPath, m.Metrics.Chat(core.PlatformDiscord, a.Handler()))
@@ -142,12 +140,10 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 	}
 	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformSlack, a))
 	m.Service.AddGroupResolver(a)
-	for role, targets := range m.Config.Targets {
-		for _, t := range targets {
-			if t.Type == config.TargetSlackUsergroup {
-				m.Targets.add(role, slack.NewUserGroupTarget(a, t.Usergroup))
-			}
-		}
+	if err := m.Targets.addPlatform(config.TargetSlackUsergroup, func(t config.Target) core.Target {
+		return slack.NewUserGroupTarget(a, t.Usergroup)
+	}); err != nil {
+		return nil, err
 	}
 	mux.Handle(slack.PathPrefix, m.Metrics.Chat(core.PlatformSlack, a.Handler()))
 	if err := a.Start(ctx); err != nil {

@@ -28,6 +28,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	m.reloadOnHangup(ctx)
 	addr := os.Getenv("ELEVATE_HTTP_ADDR")
 	if addr == "" {
 		addr = ":8080"
