@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -412,4 +413,52 @@ func TestClaimedExpiriesTakenOverAfterKill(t *testing.T) {
 	if latest > 10*time.Second {
 		t.Errorf("the last revoke came %v after the windows' end; want about 6 s, at most 10 s", latest)
 	}
+}
+
+// TestServeWaitsForRedis: `elevate serve` started while Redis refuses
+// connections stays up, logs one line per backoff step, and serves once
+// Redis appears.
+func TestServeWaitsForRedis(t *testing.T) {
+	bin := elevateBinary(t)
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed")
+	}
+	e := newDurableEnv(t, newGatedHook(t), 0)
+	redisAddr, httpAddr := freeAddr(t), freeAddr(t)
+	_, port, _ := net.SplitHostPort(redisAddr)
+	cmd := exec.Command(bin, "serve", "--config", e.cfg)
+	cmd.Env = append(os.Environ(), "ELEVATE_HTTP_ADDR="+httpAddr, "ELEVATE_REDIS_URL=redis://"+redisAddr+"/0")
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+
+	select {
+	case err := <-exited:
+		t.Fatalf("serve exited while Redis was down: %v\n%s", err, logs.String())
+	case <-time.After(6 * time.Second):
+	}
+	// A try takes up to a few seconds; then waits of 1, 2, 4 s: a handful
+	// of lines, not one per 200 ms.
+	if n := strings.Count(logs.String(), "store unreachable"); n < 2 || n > 5 {
+		t.Fatalf("%d backoff lines in 6 s, want 2 to 5:\n%s", n, logs.String())
+	}
+	srv := exec.Command(redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	waitFor(t, "serve to answer once Redis is up", 20*time.Second, func() bool {
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }

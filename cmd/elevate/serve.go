@@ -12,7 +12,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/elevate-pim/elevate/adapters/api"
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/store/redis"
 )
 
 // cmdServe runs the scheduler and the HTTP endpoints until ctx ends.
@@ -23,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr)
-	m, err := NewMain(ctx, *cfgPath, log, Options{})
+	m, err := waitForStore(ctx, *cfgPath, log)
 	if err != nil {
 		return err
 	}
@@ -34,6 +38,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		addr = ":8080"
 	}
 	return m.Serve(ctx, addr)
+}
+
+// waitForStore builds Main; while its store cannot be reached it stays up
+// and tries again with a doubling backoff (up to 30 s), one log line per
+// try, rather than exiting into a supervisor's crash loop.
+func waitForStore(ctx context.Context, cfgPath string, log zerolog.Logger) (*Main, error) {
+	backoff := time.Second
+	for {
+		m, err := NewMain(ctx, cfgPath, log, Options{})
+		if err == nil || !(errors.Is(err, redis.ErrUnreachable) || core.ErrorCode(err) == core.EUNAVAILABLE) {
+			return m, err
+		}
+		log.Warn().Err(err).Dur("retry_in", backoff).Msg("store unreachable: waiting for it before serving")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
 }
 
 // Serve runs the scheduler and the HTTP server on addr until ctx ends.

@@ -74,6 +74,10 @@ func isSentinelURL(rawURL string) bool {
 	return err == nil && u.Query().Has("master_name")
 }
 
+// ErrUnreachable is in the error of an Open whose deployment did not
+// answer: a caller may wait for it and try again.
+var ErrUnreachable = errors.New("redis did not answer")
+
 // Open connects as Connect does, checks within 5 seconds that the
 // deployment answers, and returns a store on it. With Sentinel, every
 // Apply also waits until a replica holds the change (WithReplicaAcks(1,
@@ -91,7 +95,7 @@ func Open(rawURL, mode string, opts ...Option) (*Store, error) {
 	defer cancel()
 	if err := c.client.Ping(ctx).Err(); err != nil {
 		c.client.Close()
-		return nil, fmt.Errorf("redis at %s is unreachable: %w", strings.Join(c.servers, ","), err)
+		return nil, fmt.Errorf("redis at %s is unreachable: %w", strings.Join(c.servers, ","), errors.Join(ErrUnreachable, err))
 	}
 	return New(c.client, opts...), nil
 }
