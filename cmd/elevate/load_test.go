@@ -34,7 +34,8 @@ func (r *revokeClock) Revoke(_ context.Context, g core.Grant) error {
 // TestLoadMassExpiry is the load script behind scripts/load-expiry.sh: N
 // windows end in the same second on Redis with three replicas running
 // schedulers; it reports how late each revoke was called after its window
-// ended, and fails if any window was revoked other than exactly once.
+// ended, and fails if any window was revoked, or audited as expired, other
+// than exactly once.
 func TestLoadMassExpiry(t *testing.T) {
 	n := *loadWindows
 	if n == 0 {
@@ -44,8 +45,10 @@ func TestLoadMassExpiry(t *testing.T) {
 	prefix := redistest.NewPrefix(t)
 	dir, seed := svcDirectory(n)
 	replicas := make([]*core.Service, 4) // one to open the windows, three to expire them
+	var audit core.AuditReader
 	for i := range replicas {
 		st := redis.New(redistest.NewClient(t), redis.WithPrefix(prefix))
+		audit = st
 		svc, err := core.NewService(core.Config{Store: st, Directory: dir, Targets: oneTarget{target}})
 		if err != nil {
 			t.Fatal(err)
@@ -110,6 +113,21 @@ func TestLoadMassExpiry(t *testing.T) {
 			t.Errorf("%s revoked %d times", id, len(at))
 		}
 		late = append(late, at[0].Sub(ends[id]))
+	}
+	// Exactly once in the audit trail too: one "expire" event per window.
+	expired := map[string]int{}
+	if _, err := core.ScanAudit(ctx, audit, 0, func(e *core.AuditEvent) error {
+		if e.Action == "expire" {
+			expired[e.RequestID]++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for id := range ends {
+		if expired[id] != 1 {
+			t.Errorf("%s audited as expired %d times", id, expired[id])
+		}
 	}
 	sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
 	q := func(p float64) time.Duration { return late[int(p*float64(len(late)-1))].Round(time.Millisecond) }
