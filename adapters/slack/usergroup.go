@@ -142,3 +142,28 @@ func (a *Adapter) userGroupLock(usergroup string) *sync.Mutex {
 
 // errNoSlackUser is returned for principals that cannot be found on Slack.
 var errNoSlackUser = errors.New("no Slack user")
+
+var _ core.MemberTarget = (*UserGroupTarget)(nil)
+
+// Platform says that Members returns Slack user ids.
+func (t *UserGroupTarget) Platform() string { return Platform }
+
+// Members returns the user group's current members (none while it is
+// disabled), so that outside_elevate can find members elevate did not grant.
+func (t *UserGroupTarget) Members(ctx context.Context) ([]string, error) {
+	disabled, err := t.disabled(ctx)
+	if err != nil || disabled {
+		return nil, err
+	}
+	members, err := t.a.userGroupMembers(ctx, t.usergroup, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.name, err)
+	}
+	return members, nil
+}
+
+// RemoveMember takes the Slack user id out of the user group, leaving the
+// other members in place.
+func (t *UserGroupTarget) RemoveMember(ctx context.Context, id string) error {
+	return t.change(ctx, core.Grant{Principal: core.Principal{ID: id, IDs: map[string]string{Platform: id}}}, false)
+}

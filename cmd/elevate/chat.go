@@ -139,11 +139,20 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 		return nil, fmt.Errorf("slack: %w", err)
 	}
 	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformSlack, a))
+	m.Service.Alerts().WatchAccounts(a)
 	m.Service.AddGroupResolver(a)
 	if err := m.Targets.addPlatform(config.TargetSlackUsergroup, func(t config.Target) core.Target {
 		return slack.NewUserGroupTarget(a, t.Usergroup)
 	}); err != nil {
 		return nil, err
+	}
+	// outside_elevate lists each user group of the config's roles.
+	for role, targets := range m.Config.Targets {
+		for _, t := range targets {
+			if t.Type == config.TargetSlackUsergroup {
+				m.Service.Alerts().WatchMembers(role, slack.NewUserGroupTarget(a, t.Usergroup))
+			}
+		}
 	}
 	mux.Handle(slack.PathPrefix, m.Metrics.Chat(core.PlatformSlack, a.Handler()))
 	if err := a.Start(ctx); err != nil {

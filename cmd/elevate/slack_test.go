@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
+	"github.com/elevate-pim/elevate/core"
 )
 
 // slackPost sends form to the serve endpoint signed with secret, as Slack does.
@@ -111,4 +113,99 @@ assignments:
 	if resp := slackPost(t, endpoint, "wrong-secret", form); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("forged: %d", resp.StatusCode)
 	}
+}
+
+// TestOutsideElevateOnSlack: a user group target whose stand-in has a
+// member elevate never granted raises a High outside_elevate alert naming
+// them in the alerts channel; an admin's signed `alerts remove` takes them
+// out of the user group, leaving the member elevate granted, and is audited.
+func TestOutsideElevateOnSlack(t *testing.T) {
+	fake := slacktest.New()
+	defer fake.Close()
+	fake.AddUser(slacktest.User{ID: "U0", Name: "dana", Email: "dana@example.com"})
+	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
+	fake.AddUser(slacktest.User{ID: "U9", Name: "mallory", Email: "mallory@example.com"})
+	fake.SetGroup("S1", "U9")
+	t.Setenv("ELEVATE_REDIS_URL", "")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
+	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
+	t.Setenv("ELEVATE_SLACK_API_URL", fake.APIURL())
+	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
+	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
+	err := os.WriteFile(cfg, []byte(`admin_role: admin
+principals:
+  dana: {slack: U0}
+  alice: {slack: U1}
+channels:
+  sec: {slack: C1}
+notifications: {channel: sec}
+roles:
+  admin:
+    activation: {max_duration: 1h}
+    assignment: {allow_permanent: true}
+  staging:
+    activation: {max_duration: 1h}
+    targets:
+      - {type: slack_usergroup, usergroup: S1}
+assignments:
+  - {principal: dana, role: admin, type: active, permanent: true}
+  - {principal: alice, role: staging, type: eligible, permanent: true}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, base := mustServe(t, cfg)
+	endpoint := base + "/slack/commands"
+	slash := func(user, text string) {
+		t.Helper()
+		form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
+			"channel_id": {"C9"}, "trigger_id": {"trig-" + text}, "response_url": {fake.ResponseURL(text)}}
+		var resp *http.Response
+		for range 50 {
+			if resp = slackPost(t, endpoint, "signing-secret", form); resp.StatusCode != http.StatusNotFound {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", text, resp.StatusCode)
+		}
+	}
+	// alice activates through elevate: her membership is granted, not outside.
+	slash("U1", "staging for 30m")
+	waitFor(t, "alice added to S1", 5*time.Second, func() bool { g, _ := fake.Group("S1"); return slices.Contains(g.Members, "U1") })
+	if err := m.Service.Alerts().Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id := core.AlertID(core.AlertOutsideElevate, "slack_usergroup:S1")
+	waitFor(t, "the High alert in #sec naming U9", 5*time.Second, func() bool {
+		for _, msg := range fake.Messages("C1") {
+			all := msg.Text + string(msg.Blocks)
+			if strings.Contains(all, "Security alert (high): outside_elevate") && strings.Contains(all, "U9") && !strings.Contains(all, "U1 is a member") {
+				return true
+			}
+		}
+		return false
+	})
+	slash("U0", "alerts remove "+id+" U9")
+	waitFor(t, "U9 removed from S1, U1 kept", 5*time.Second, func() bool {
+		g, _ := fake.Group("S1")
+		return !slices.Contains(g.Members, "U9") && slices.Contains(g.Members, "U1")
+	})
+	events, _, err := core.ReadAudit(context.Background(), m.Store, core.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := false
+	for _, e := range events {
+		audited = audited || (e.Action == "remove_outside_member" && e.Actor == "dana" && strings.Contains(e.Reason, "U9"))
+	}
+	if !audited {
+		t.Fatal("the removal is not audited")
+	}
+	waitFor(t, "the alert resolved", 5*time.Second, func() bool {
+		a, err := m.Service.Alerts().Get(context.Background(), core.Caller{Principal: "dana"}, id)
+		return err == nil && a.Status == core.AlertResolved
+	})
 }
