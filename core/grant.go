@@ -50,9 +50,10 @@ func (s *Service) grant(ctx context.Context, h *Held) error {
 		return nil // ended (or failed) before the grant ran: its revoke follows the end
 	}
 	var failure error
+	var shown string // the failure as chat may show it; the detail is in failure
 	for _, t := range s.targets.For(req.Role) {
 		if err := t.Grant(ctx, s.grantOf(req, j)); err != nil {
-			failure = fmt.Errorf("target %s: %w", t.Name(), err)
+			failure, shown = fmt.Errorf("target %s: %w", t.Name(), err), targetFailure(t, err)
 			break
 		}
 	}
@@ -74,11 +75,14 @@ func (s *Service) grant(ctx context.Context, h *Held) error {
 		if r.State != StateActive || !r.ActivatedAt.Equal(req.ActivatedAt) {
 			return outcome{}, errNothingToDo
 		}
-		r.State, r.Reason, r.DecidedAt = Failed, "grant failed: "+failure.Error(), now
+		r.State, r.Reason, r.DecidedAt = Failed, "grant failed: "+shown, now
 		out := s.end(r, System, now, ch, "fail", EventFailed)
-		ch.Audit[len(ch.Audit)-1].Reason = r.Reason
+		ch.Audit[len(ch.Audit)-1].Reason = "grant failed: " + failure.Error()
 		return out, nil
 	})
+	if s.onErr != nil {
+		s.onErr(fmt.Errorf("grant of %s to %s (request %s) refused: %w", req.Role, req.Principal, req.ID, failure))
+	}
 	if err != nil && !errors.Is(err, errNothingToDo) {
 		s.alerts.raise(ctx, AlertGrantCompensation, req.ID, fmt.Sprintf("Grant of %s to %s failed and the request could not be marked failed: %v", req.Role, req.Principal, err),
 			requestRow(req, "a target may hold access elevate does not know of"))

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -21,6 +23,32 @@ type Target interface {
 // Grant with the new End and must be idempotent, like Grant.
 type Extender interface {
 	Extend(ctx context.Context, g Grant) error
+}
+
+// TargetError is a target's failure told two ways. Summary is a short,
+// fixed-form phrase that is safe to show in chat ("refused: HTTP 403",
+// "exited 2", "timed out"); Err holds the detail (URLs, response bodies,
+// stderr), which may carry secrets and goes only to the log and the audit
+// trail that admins read.
+type TargetError struct {
+	Summary string
+	Err     error
+}
+
+// Error implements error: the summary and the detail.
+func (e *TargetError) Error() string { return e.Summary + ": " + e.Err.Error() }
+
+// Unwrap returns the detail.
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// targetFailure is what chat may say of target t's failure err: its name
+// and the TargetError's summary, or "failed" for any other error.
+func targetFailure(t Target, err error) string {
+	summary := "failed"
+	if te, ok := errors.AsType[*TargetError](err); ok {
+		summary = te.Summary
+	}
+	return fmt.Sprintf("target `%s` %s", t.Name(), summary)
 }
 
 // Grant is what a target is told about an activation.

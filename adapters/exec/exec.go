@@ -8,6 +8,7 @@ package exec
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	osexec "os/exec"
 	"strings"
@@ -21,6 +22,7 @@ const maxStderr = 2048
 
 // Program is a core.Target that runs a command.
 type Program struct {
+	name    string
 	command string
 	args    []string
 	timeout time.Duration
@@ -36,8 +38,17 @@ func New(command string, args []string, timeout time.Duration) *Program {
 	return &Program{command: command, args: args, timeout: timeout}
 }
 
-// Name identifies the target in logs and errors.
-func (p *Program) Name() string { return "exec " + p.command }
+// Name identifies the target in chat, logs and errors: its configured
+// name, or "exec" and the command.
+func (p *Program) Name() string {
+	if p.name != "" {
+		return p.name
+	}
+	return "exec " + p.command
+}
+
+// WithName names the program target.
+func (p *Program) WithName(name string) *Program { p.name = name; return p }
 
 // Grant runs the program with ELEVATE_ACTION=grant.
 func (p *Program) Grant(ctx context.Context, g core.Grant) error { return p.run(ctx, "grant", g) }
@@ -79,9 +90,13 @@ func (p *Program) run(ctx context.Context, action string, g core.Grant) error {
 	cmd.Stderr = &limited{w: &stderr, n: maxStderr}
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
-			return fmt.Errorf("%s %s: timed out after %s", p.command, action, p.timeout)
+			return &core.TargetError{Summary: "timed out", Err: fmt.Errorf("%s %s: timed out after %s", p.command, action, p.timeout)}
 		}
-		return fmt.Errorf("%s %s: %w: %s", p.command, action, err, strings.TrimSpace(stderr.String()))
+		summary := "could not be run"
+		if exit, ok := errors.AsType[*osexec.ExitError](err); ok {
+			summary = fmt.Sprintf("exited %d", exit.ExitCode())
+		}
+		return &core.TargetError{Summary: summary, Err: fmt.Errorf("%s %s: %w: %s", p.command, action, err, strings.TrimSpace(stderr.String()))}
 	}
 	return nil
 }

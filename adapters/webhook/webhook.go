@@ -52,6 +52,15 @@ type Option func(*Webhook)
 // WithClient sets the HTTP client (its Timeout bounds each attempt).
 func WithClient(c *http.Client) Option { return func(w *Webhook) { w.client = c } }
 
+// WithName names the target in chat, logs and metrics instead of its URL.
+func WithName(name string) Option {
+	return func(w *Webhook) {
+		if name != "" {
+			w.name = name
+		}
+	}
+}
+
 // WithAttempts sets how many times a call is tried before it fails.
 func WithAttempts(n int) Option { return func(w *Webhook) { w.attempts = max(n, 1) } }
 
@@ -162,7 +171,7 @@ func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body [
 	req.Header.Set("X-Elevate-Delivery", deliveryID)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("%s %s: %w", action, w.url, err)
+		return true, &core.TargetError{Summary: "could not be reached", Err: fmt.Errorf("%s %s: %w", action, w.url, err)}
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -170,7 +179,8 @@ func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body [
 		return false, nil
 	}
 	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
-	return retry, fmt.Errorf("%s %s: HTTP %d: %s", action, w.url, resp.StatusCode, bytes.TrimSpace(msg))
+	return retry, &core.TargetError{Summary: fmt.Sprintf("refused: HTTP %d", resp.StatusCode),
+		Err: fmt.Errorf("%s %s: HTTP %d: %s", action, w.url, resp.StatusCode, bytes.TrimSpace(msg))}
 }
 
 // Sign returns the X-Elevate-Signature value of body sent at timestamp ts.

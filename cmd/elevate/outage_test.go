@@ -285,3 +285,50 @@ func TestExtendReachesTargets(t *testing.T) {
 		t.Errorf("card of the extension:\n%s\nwant the new end instead of the requested duration", card)
 	}
 }
+
+// TestTargetErrorsStayOutOfChat: a refused grant tells chat (the reply,
+// the requester's DM, the channel) only "target `NAME` refused: HTTP 403"
+// or "target `NAME` exited 2"; the URL, the response body and stderr go to
+// the audit trail.
+func TestTargetErrorsStayOutOfChat(t *testing.T) {
+	hook := refuser(t, http.StatusForbidden)
+	script := filepath.Join(t.TempDir(), "pg-grant.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho 'password=s3cr3t-internal rejected' >&2\nexit 2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOOK_SECRET", "hook-secret")
+	for _, c := range []struct{ target, want, detail string }{
+		{`{name: iam-webhook, type: webhook, url: "` + hook.URL + `", secret: "${HOOK_SECRET}", timeout: 2s}`, "target `iam-webhook` refused: HTTP 403", hook.URL},
+		{`{name: pg-grant, type: exec, command: "` + script + `", timeout: 5s}`, "target `pg-grant` exited 2", "s3cr3t-internal"},
+	} {
+		e := newChatEnv(t, "    targets:\n      - "+c.target)
+		reply := e.slackCommand(t, "U1", "staging for 30m")
+		var chat []string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			chat = []string{reply}
+			for _, ch := range []string{"C1", slacktest.DM("U1")} {
+				for _, m := range e.slack.Messages(ch) {
+					chat = append(chat, m.Text+string(m.Blocks))
+				}
+			}
+			if strings.Count(strings.Join(chat, "\n"), c.want) >= 3 {
+				break
+			}
+		}
+		all := strings.Join(chat, "\n")
+		if strings.Count(all, c.want) < 3 || strings.Contains(all, "s3cr3t-internal") || strings.Contains(all, hook.URL) {
+			t.Errorf("chat after a refused grant:\n%s\nwant %q in the reply, the DM and the channel, and no URL, body or stderr", all, c.want)
+		}
+		events, _, err := core.ReadAudit(context.Background(), e.m.Store, core.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var audited bool
+		for _, ev := range events {
+			audited = audited || (ev.Action == "fail" && strings.Contains(ev.Reason, c.detail))
+		}
+		if !audited {
+			t.Errorf("the audit trail lacks the detail %q of the failure", c.detail)
+		}
+	}
+}

@@ -53,9 +53,9 @@ func (t *targetSet) load(cfg *config.Config) error {
 				if err != nil {
 					return fmt.Errorf("roles.%s.targets[%d].secret: %w", role, i, err)
 				}
-				roles[role] = append(roles[role], webhook.New(spec.URL, []byte(secret), spec.Timeout))
+				roles[role] = append(roles[role], webhook.New(spec.URL, []byte(secret), spec.Timeout, webhook.WithName(spec.Name)))
 			case config.TargetExec:
-				roles[role] = append(roles[role], exec.New(spec.Command, spec.Args, spec.Timeout))
+				roles[role] = append(roles[role], exec.New(spec.Command, spec.Args, spec.Timeout).WithName(spec.Name))
 			default:
 				if build, ok := platform[spec.Type]; ok {
 					roles[role] = append(roles[role], build(spec))

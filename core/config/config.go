@@ -74,6 +74,7 @@ type Config struct {
 
 // Target is one system where a role is really granted.
 type Target struct {
+	Name      string        // how chat, logs and metrics name it (webhook, exec); default from its URL or command
 	Type      string        // TargetWebhook, TargetExec, TargetSlackUsergroup or TargetDiscordRole
 	URL       string        // webhook: where to POST
 	Secret    Secret        // webhook: HMAC signing secret

@@ -71,6 +71,7 @@ type roleSpec struct {
 }
 
 type targetSpec struct {
+	Name      string   `yaml:"name"`
 	Type      string   `yaml:"type"`
 	URL       string   `yaml:"url"`
 	Secret    Secret   `yaml:"secret"`

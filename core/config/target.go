@@ -25,7 +25,7 @@ func (l *loader) allTargets(spec *fileFormat) map[string][]Target {
 
 // target checks one target of a role.
 func (l *loader) target(path string, s targetSpec) (Target, bool) {
-	t := Target{Type: s.Type, URL: s.URL, Secret: s.Secret, Command: s.Command, Args: s.Args, Usergroup: s.Usergroup, Guild: s.Guild, Role: s.Role, Timeout: defaultTargetTimeout}
+	t := Target{Name: s.Name, Type: s.Type, URL: s.URL, Secret: s.Secret, Command: s.Command, Args: s.Args, Usergroup: s.Usergroup, Guild: s.Guild, Role: s.Role, Timeout: defaultTargetTimeout}
 	if s.Timeout != "" {
 		d, ok := l.duration(path+".timeout", s.Timeout, false)
 		if !ok {
