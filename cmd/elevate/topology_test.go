@@ -44,11 +44,14 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 	ctx := context.Background()
 
 	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		ids = map[string]string{} // principal → request id
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ids  = map[string]string{} // principal → request id
+		done = make(chan struct{}) // closed once mid has returned: the deployment is settled
 	)
-	activate := func(i int) {
+	settled := make(chan struct{})
+	close(settled) // before mid, nothing unsettles it
+	activate := func(i int, settled <-chan struct{}) {
 		defer wg.Done()
 		p := fmt.Sprintf("p%d", i)
 		svc := replicas[i%2].Service
@@ -62,7 +65,15 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 				return
 			}
 			if core.ErrorCode(err) == core.ECONFLICT {
-				return // an attempt whose answer was lost did happen: counted below
+				// An earlier attempt whose answer was lost holds the slot,
+				// or held it on a master that was then demoted, losing it.
+				// Once the failover settled, a request that is still there
+				// (open or its window) did happen; otherwise retry.
+				<-settled
+				if open, _ := replicas[i%2].Store.OpenRequestsOf(ctx, p); len(open) > 0 {
+					return
+				}
+				continue
 			}
 			if time.Now().After(deadline) {
 				t.Errorf("%s: no activation within 30s: %v", p, err)
@@ -73,10 +84,9 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 	}
 	for i := range n / 2 {
 		wg.Add(1)
-		go activate(i)
+		go activate(i, settled)
 	}
 	wg.Wait()
-	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if mid != nil {
@@ -85,7 +95,7 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 	}()
 	for i := n / 2; i < n; i++ {
 		wg.Add(1)
-		go activate(i)
+		go activate(i, done)
 		time.Sleep(150 * time.Millisecond) // spread over the failover, which takes a second or two
 	}
 	wg.Wait()

@@ -20,8 +20,9 @@ import (
 
 var _ core.AuditArchive = (*Dir)(nil)
 
-// SegmentEvents is the most events one segment file holds.
-const SegmentEvents = 50_000
+// SegmentEvents is the most events one segment file holds (a variable so
+// that tests can make segments small).
+var SegmentEvents = 50_000
 
 // segmentName matches audit-FIRST-LAST.jsonl.gz (zero-padded sequence numbers).
 var segmentName = regexp.MustCompile(`^audit-([0-9]{20})-([0-9]{20})\.jsonl\.gz$`)

@@ -24,6 +24,7 @@ func chain(prev core.AuditHead, n int) []core.AuditEvent {
 }
 
 func TestDirKeepsTheChain(t *testing.T) {
+	archive.SegmentEvents = 500
 	ctx := context.Background()
 	path := t.TempDir()
 	d, err := archive.OpenDir(path)
@@ -62,7 +63,7 @@ func TestDirKeepsTheChain(t *testing.T) {
 	if err != nil || n != int64(len(want)) {
 		t.Fatalf("verify the archive: %d events, %v; want %d", n, err, len(want))
 	}
-	for _, after := range []int64{0, 7, archive.SegmentEvents - 1, archive.SegmentEvents + 12, int64(len(want))} {
+	for _, after := range []int64{0, 7, int64(archive.SegmentEvents) - 1, int64(archive.SegmentEvents) + 12, int64(len(want))} {
 		es, err := d.AuditRange(ctx, after, 5)
 		if err != nil {
 			t.Fatal(err)
