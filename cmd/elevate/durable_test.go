@@ -167,6 +167,8 @@ roles:
     activation: {max_duration: 1h}
     approval: {required: true, approvers: [bob, carol]}
     notify: {channel: sec, approvals_channel: approvals}
+  ops:
+    activation: {max_duration: 1h, max_lead_time: 1h}
   svc:
     activation: {max_duration: 1h}
     targets:
@@ -178,6 +180,7 @@ assignments:
 `, hook.URL)
 	for i := range principals {
 		fmt.Fprintf(&b, "  - {principal: p%d, role: svc, type: eligible, permanent: true}\n", i)
+		fmt.Fprintf(&b, "  - {principal: p%d, role: ops, type: eligible, permanent: true}\n", i)
 	}
 	e.cfg = filepath.Join(t.TempDir(), "elevate.yaml")
 	if err := os.WriteFile(e.cfg, []byte(b.String()), 0o600); err != nil {
@@ -461,4 +464,68 @@ func TestServeWaitsForRedis(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+}
+
+// TestNoticesSurviveKill: an `elevate serve` that cannot reach Slack
+// starts 100 scheduled activations and is SIGKILLed with their 100
+// "activated" notices queued; another replica posts every one exactly once.
+func TestNoticesSurviveKill(t *testing.T) {
+	const n = 100
+	elevateBinary(t)
+	e := newDurableEnv(t, newGatedHook(t), n)
+	m := mustMain(t, e.cfg, false)
+	ctx := context.Background()
+	start := time.Now().Add(4 * time.Second)
+	ids := make([]string, n)
+	for i := range n {
+		r, err := m.Service.RequestActivation(ctx, core.Caller{Principal: "p" + itoa(i), Source: "test"}, core.ActivationInput{Role: "ops", Duration: time.Hour, Start: start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = r.ID
+	}
+	if time.Now().After(start) {
+		t.Fatal("could not schedule the activations before their start")
+	}
+	dying := startServe(t, e.cfg, "ELEVATE_SLACK_API_URL=http://"+freeAddr(t)+"/api/")
+	waitFor(t, "every activation started", time.Until(start)+10*time.Second, func() bool {
+		for _, id := range ids {
+			if r, err := m.Store.Request(ctx, id); err != nil || r.State != core.StateActive {
+				return false
+			}
+		}
+		return true
+	})
+	_ = dying.Process.Signal(syscall.SIGKILL)
+	_ = dying.Wait()
+	if got := len(e.slack.Messages("C1")); got != 0 {
+		t.Fatalf("%d posts reached Slack from the replica that could not reach it", got)
+	}
+	queued := 0
+	jobs, _ := m.Store.Jobs(ctx)
+	for _, j := range jobs {
+		if j.Kind == core.JobNotify {
+			queued++
+		}
+	}
+	if queued < n {
+		t.Fatalf("%d notices queued at the kill, want %d", queued, n)
+	}
+
+	mustServe(t, e.cfg)
+	posted := func(i int) int { return len(e.posts("C1", fmt.Sprintf("p%d activated ops", i))) }
+	waitFor(t, "every notice posted", 30*time.Second, func() bool {
+		for i := range n {
+			if posted(i) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(time.Second) // room for a doubled post to show
+	for i := range n {
+		if got := posted(i); got != 1 {
+			t.Errorf("p%d's activation was posted %d times", i, got)
+		}
+	}
 }
