@@ -16,7 +16,7 @@ import (
 // within 5 s (naming the store), stays alive, and is ready again once
 // Redis is back.
 func TestReadyzFollowsRedis(t *testing.T) {
-	own := redistest.StartOwn(t)
+	own := redistest.StartServer(t)
 	cfg := redisConfig(t, "http://127.0.0.1:9/", 0)
 	t.Setenv("ELEVATE_REDIS_URL", own.URL())
 	t.Setenv("ELEVATE_METRICS_ADDR", "")

@@ -83,7 +83,7 @@ func TestLogOfConversation(t *testing.T) {
 // connection errors come out as zerolog JSON lines (component go-redis,
 // level error), not as go-redis's plain text on stderr.
 func TestRedisErrorsLogAsZerolog(t *testing.T) {
-	own := redistest.StartOwn(t)
+	own := redistest.StartServer(t)
 	cfg := redisConfig(t, "http://127.0.0.1:9/", 0)
 	t.Setenv("ELEVATE_REDIS_URL", own.URL())
 	buf := &lockedBuffer{}

@@ -17,7 +17,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -209,9 +211,13 @@ func NewStore(t testing.TB) *redis.Store {
 	return redis.New(NewClient(t), redis.WithPrefix(NewPrefix(t)))
 }
 
-// Server is a redis-server of one test's own, which the test may stop to
-// see how elevate behaves while Redis is down.
-type Server struct{ srv *server }
+// Server is a redis-server of one test's own, which the test may stop and
+// start again on the same port, to see how elevate behaves while Redis is
+// down and once it is back.
+type Server struct {
+	t   testing.TB
+	srv *server
+}
 
 // StartServer starts a throwaway redis-server for t alone (never the one
 // at EnvURL), killed when t ends if it is still running. Without
@@ -222,12 +228,29 @@ func StartServer(t testing.TB) *Server {
 	if err != nil {
 		fail(t, err)
 	}
-	t.Cleanup(srv.stop)
-	return &Server{srv: srv}
+	s := &Server{t: t, srv: srv}
+	t.Cleanup(func() { s.srv.stop() })
+	return s
 }
 
-// URL returns the server's redis:// URL.
+// URL returns the server's redis:// URL; it stays the same across restarts.
 func (s *Server) URL() string { return s.srv.url }
 
-// Stop kills the server: from then on, connections to it are refused.
+// Stop kills the server: from then on, connections to it are refused. It
+// keeps no data on disk, so a restarted server starts empty.
 func (s *Server) Stop() { s.srv.stop() }
+
+// Start starts a stopped server again on its port and waits until it answers.
+func (s *Server) Start() {
+	s.t.Helper()
+	u, err := url.Parse(s.srv.url)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(u.Port())
+	srv, err := startOn(s.srv.cmd.Path, port)
+	if err != nil {
+		s.t.Fatalf("restart redis-server on port %d: %v", port, err)
+	}
+	s.srv = srv
+}
