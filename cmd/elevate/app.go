@@ -59,15 +59,16 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 	if cfgPath == "" {
 		return nil, usageError("--config FILE is required")
 	}
-	cfg, err := config.Load(cfgPath)
+	clock := opt.Clock
+	if clock == nil {
+		clock = core.SystemClock{}
+	}
+	cfg, err := config.Load(cfgPath, clock.Now())
 	if err != nil {
 		return nil, err
 	}
 	routeLibraryLogs(log)
-	m := &Main{Config: cfg, Clock: opt.Clock, Log: log, Metrics: metrics.New(), cfgFile: cfgPath}
-	if m.Clock == nil {
-		m.Clock = core.SystemClock{}
-	}
+	m := &Main{Config: cfg, Clock: clock, Log: log, Metrics: metrics.New(), cfgFile: cfgPath}
 	if err := m.openStore(ctx); err != nil {
 		return nil, err
 	}
@@ -268,7 +269,7 @@ func openMainForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (*Mai
 	switch {
 	case cfgPath != "":
 		var err error
-		if cfg, err = config.Load(cfgPath); err != nil {
+		if cfg, err = config.Load(cfgPath, time.Now()); err != nil {
 			return nil, err
 		}
 	case os.Getenv("ELEVATE_REDIS_URL") == "":

@@ -162,7 +162,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() != 1 {
 		return usageError("config validate: give exactly one FILE")
 	}
-	cfg, err := config.Load(fs.Arg(0))
+	cfg, err := config.Load(fs.Arg(0), time.Now())
 	var probs config.Problems
 	if errors.As(err, &probs) {
 		for _, p := range probs {

@@ -52,7 +52,7 @@ func (m *Main) Reload(ctx context.Context) error {
 // loadForReload loads and checks file as start-up would, and builds its
 // targets (in force only once everything else checked out).
 func (m *Main) loadForReload(file string) (*config.Config, error) {
-	cfg, err := config.Load(file)
+	cfg, err := config.Load(file, m.Clock.Now())
 	if err != nil {
 		return nil, err
 	}

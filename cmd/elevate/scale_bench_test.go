@@ -22,7 +22,7 @@ import (
 func scaleMain(b *testing.B) (*Main, time.Duration, time.Duration) {
 	cfg := scaleConfig(b)
 	t0 := time.Now()
-	if _, err := config.Load(cfg); err != nil {
+	if _, err := config.Load(cfg, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("config load %v", time.Since(t0))

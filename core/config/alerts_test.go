@@ -10,7 +10,7 @@ import (
 )
 
 func TestAlertsDefaultsAndOverrides(t *testing.T) {
-	cfg, err := config.Parse("t.yaml", []byte(base))
+	cfg, err := config.Parse("t.yaml", []byte(base), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestAlertsDefaultsAndOverrides(t *testing.T) {
   no_mfa_or_approval: {enabled: false}
 audit:
   anchor_file: /var/lib/elevate/anchors.txt`)
-	cfg, err = config.Parse("t.yaml", []byte(doc))
+	cfg, err = config.Parse("t.yaml", []byte(doc), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestAlertsProblems(t *testing.T) {
 
 func TestBreakGlassRole(t *testing.T) {
 	doc := with("principals", "  bob: {}", "roles", "  bg:\n    break_glass: true\n    break_glass_principals: [bob]\n    activation: {max_duration: 1h, justification: {required: true}}")
-	cfg, err := config.Parse("t.yaml", []byte(doc))
+	cfg, err := config.Parse("t.yaml", []byte(doc), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

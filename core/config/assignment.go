@@ -7,12 +7,6 @@ import (
 	"github.com/elevate-pim/elevate/core"
 )
 
-// now is when an assignment without a start begins, for checking its
-// length against the policy. Loading the file happens at start-up, outside
-// core's injected clock; the check asks "how long would this last if it
-// began now?".
-var now = time.Now
-
 // dateLayout is the date-only form; it means midnight in the config's time zone.
 const dateLayout = "2006-01-02"
 
@@ -87,7 +81,7 @@ func (l *loader) checkExpiry(path string, a core.Assignment, p core.Policy) {
 	}
 	from := a.Start
 	if from.IsZero() {
-		from = now()
+		from = l.now
 	}
 	if length := a.End.Sub(from); length > rule.MaxDuration {
 		l.problem(path+".end", "lasts %s, over the %s max of %s", core.FormatDuration(length), name, core.FormatDuration(rule.MaxDuration))

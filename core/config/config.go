@@ -151,22 +151,24 @@ type AuditSettings struct {
 	SyslogURL, HTTPURL string
 }
 
-// Load reads the file at path and parses it. A file that cannot be read is
-// an ordinary error; bad content is Problems.
-func Load(path string) (*Config, error) {
+// Load reads the file at path and parses it as of now. A file that cannot
+// be read is an ordinary error; bad content is Problems.
+func Load(path string, now time.Time) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	return Parse(path, data, now)
 }
 
 // Parse validates data, the contents of file, and builds a Config. file
 // names the file in problems and is the base for relative KEY_file secret
-// paths. When anything is wrong the error is Problems, sorted by line,
-// holding every problem found.
-func Parse(file string, data []byte) (*Config, error) {
+// paths. now is the time the rules that depend on it (an assignment's
+// length from today) are checked at. When anything is wrong the error is
+// Problems, sorted by line, holding every problem found.
+func Parse(file string, data []byte, now time.Time) (*Config, error) {
 	l := newLoader(file)
+	l.now = now
 	var cfg *Config
 	// A file that is not YAML gets its syntax error alone: checking the
 	// half that was read would only add noise.

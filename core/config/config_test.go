@@ -13,7 +13,7 @@ import (
 // mustLoad loads a file that must be valid.
 func mustLoad(t *testing.T, path string) *config.Config {
 	t.Helper()
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, time.Now())
 	if err != nil {
 		t.Fatalf("Load(%s): %v", path, err)
 	}
@@ -183,7 +183,8 @@ roles:
     extension: {allowed: true}
 assignments:
   - {principal: dana, role: admin, type: active, permanent: true}
-`))
+`), time.Now())
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ assignments:
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"), time.Now())
 	var ps config.Problems
 	if err == nil || errors.As(err, &ps) {
 		t.Fatalf("Load(missing) = %v, want a plain I/O error", err)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -24,6 +25,7 @@ const maxVisits = 1 << 20
 // line) and the problems found so far. decode.go fills it from the YAML
 // tree; validate.go reads it to place semantic problems.
 type loader struct {
+	now     time.Time // when an assignment without a start begins, for checking its length
 	file    string
 	baseDir string // directory that relative X_file paths are resolved against
 	lines   map[string]int
@@ -246,6 +248,9 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	if isNull(n) {
+		if parent, _, ok := cutLast(path); ok && nullRefused[parent] != "" {
+			l.problemAt(n.Line, path, "%s", nullRefused[parent])
+		}
 		return
 	}
 	switch v.Kind() {
@@ -315,6 +320,30 @@ func (l *loader) alias(n *yaml.Node, path string, f func(*yaml.Node)) {
 	delete(l.expanding, t)
 }
 
+// nullRefused names the mappings whose entries may not be left empty (~ or
+// null), and what to say instead: an empty principal is almost always a
+// line whose settings were lost, and `{}` says "none" on purpose.
+var nullRefused = map[string]string{
+	"principals": "a principal needs a mapping: write {} for one with no settings",
+}
+
+// cutLast splits a path at its last dot: "principals.p001" → "principals", "p001".
+func cutLast(path string) (parent, key string, ok bool) {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	return path[:i], path[i+1:], true
+}
+
+// fieldOf is how a problem names path: the document itself has no path.
+func fieldOf(path string) string {
+	if path == "" {
+		return "(top level)"
+	}
+	return path
+}
+
 func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -323,7 +352,7 @@ func isNull(n *yaml.Node) bool {
 // (shortened) so the reader sees what was written.
 func (l *loader) mismatch(n *yaml.Node, path, want string) {
 	l.broken[path] = true
-	l.problemAt(l.lineOr(path, n), path, "want %s, got %s", want, describe(n))
+	l.problemAt(l.lineOr(path, n), fieldOf(path), "want %s, got %s", want, describe(n))
 }
 
 // lineOr is the recorded line of path (the key's line), else the node's.
@@ -366,7 +395,7 @@ func (l *loader) pairs(n *yaml.Node, path string) []pair {
 			continue
 		}
 		if k.Kind != yaml.ScalarNode || isNull(k) || k.Value == "" {
-			l.problemAt(k.Line, path, "keys must be plain, non-empty text")
+			l.problemAt(k.Line, fieldOf(path), "keys must be plain, non-empty text")
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/elevate-pim/elevate/core/config"
 )
@@ -34,7 +35,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := config.Parse("fuzz.yaml", data)
+		cfg, err := config.Parse("fuzz.yaml", data, time.Now())
 		if err != nil {
 			if cfg != nil {
 				t.Fatal("Parse returned a config and an error")

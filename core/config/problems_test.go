@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elevate-pim/elevate/core/config"
 )
@@ -57,7 +58,7 @@ func markedLine(t *testing.T, doc string) int {
 // mustProblems parses doc, which must fail with Problems.
 func mustProblems(t *testing.T, doc string) config.Problems {
 	t.Helper()
-	cfg, err := config.Parse("t.yaml", []byte(doc))
+	cfg, err := config.Parse("t.yaml", []byte(doc), time.Now())
 	var ps config.Problems
 	if !errors.As(err, &ps) || cfg != nil {
 		t.Fatalf("Parse = %v, %v; want Problems", cfg, err)
@@ -66,7 +67,7 @@ func mustProblems(t *testing.T, doc string) config.Problems {
 }
 
 func TestBaseIsValid(t *testing.T) {
-	if _, err := config.Parse("t.yaml", []byte(base)); err != nil {
+	if _, err := config.Parse("t.yaml", []byte(base), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -286,7 +287,7 @@ func TestProblems(t *testing.T) {
 }
 
 func TestAllProblemsSortedByLine(t *testing.T) {
-	_, err := config.Load("testdata/problems.yaml")
+	_, err := config.Load("testdata/problems.yaml", time.Now())
 	var ps config.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("Load = %v, want Problems", err)
@@ -321,7 +322,7 @@ func TestAllProblemsSortedByLine(t *testing.T) {
 	}
 	// Map iteration order never shows: every run reports the same text.
 	for range 20 {
-		if _, again := config.Load("testdata/problems.yaml"); again.Error() != ps.Error() {
+		if _, again := config.Load("testdata/problems.yaml", time.Now()); again.Error() != ps.Error() {
 			t.Fatalf("report changed between runs:\n%v\n---\n%v", ps, again)
 		}
 	}
@@ -363,7 +364,7 @@ func TestMoreThanOneDocument(t *testing.T) {
 		t.Errorf("got %v", ps)
 	}
 	// Document markers around the one document are fine.
-	if _, err := config.Parse("t.yaml", []byte("---\n"+base+"---\n# end\n")); err != nil {
+	if _, err := config.Parse("t.yaml", []byte("---\n"+base+"---\n# end\n"), time.Now()); err != nil {
 		t.Errorf("markers: %v", err)
 	}
 }
@@ -375,7 +376,8 @@ func TestAliasesAndMergeKeys(t *testing.T) {
   y:
     <<: *strict
     description: like x
-  z: *strict`)))
+  z: *strict`)), time.Now())
+
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestReviewDefinition(t *testing.T) {
     require_reason: true
     unused_for: 60d`)
 	doc = strings.Replace(doc, "    activation: {max_duration: 1h}", "    critical: true\n    activation: {max_duration: 1h}", 1)
-	cfg, err := config.Parse("t.yaml", []byte(doc))
+	cfg, err := config.Parse("t.yaml", []byte(doc), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestReviewDefinition(t *testing.T) {
 		t.Fatalf("assignment line = %d, want 18", line)
 	}
 
-	cfg, err = config.Parse("t.yaml", []byte(with("top", review)))
+	cfg, err = config.Parse("t.yaml", []byte(with("top", review)), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,8 @@ func TestTargets(t *testing.T) {
 	cfg, err := config.Parse("t.yaml", []byte(strings.Replace(targetsBase, "%s", `      - {type: webhook, url: "https://hooks.example/elevate", secret: "${HOOK_SECRET}", timeout: 3s}
       - {type: exec, command: /usr/local/bin/grant, args: [--db, prod]}
       - {type: slack_usergroup, usergroup: S0DB}
-      - {type: discord_role, guild: "1", role: "2"}`, 1)))
+      - {type: discord_role, guild: "1", role: "2"}`, 1)), time.Now())
+
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestTargetProblems(t *testing.T) {
 		{`      - {type: webhook, url: "https://x.example", secret: plaintext}`, `t.yaml:11: roles.db.targets[0].secret: `},
 	}
 	for _, tt := range tests {
-		_, err := config.Parse("t.yaml", []byte(strings.Replace(targetsBase, "%s", tt.target, 1)))
+		_, err := config.Parse("t.yaml", []byte(strings.Replace(targetsBase, "%s", tt.target, 1)), time.Now())
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s:\n got %v\nwant %q", tt.target, err, tt.want)
 		}
@@ -71,7 +72,7 @@ func TestTargetProblems(t *testing.T) {
 }
 
 func TestRoleNamedLikeARequestID(t *testing.T) {
-	_, err := config.Parse("t.yaml", []byte(strings.Replace(strings.Replace(targetsBase, "  db:", "  r-team:", 1), "%s", "      []", 1)))
+	_, err := config.Parse("t.yaml", []byte(strings.Replace(strings.Replace(targetsBase, "  db:", "  r-team:", 1), "%s", "      []", 1)), time.Now())
 	if err == nil || !strings.Contains(err.Error(), "looks like a request id") {
 		t.Fatalf("err = %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -183,7 +184,7 @@ func TestRenderedDeployment(t *testing.T) {
 		t.Errorf("containerPort = %v, want 8080 (ELEVATE_HTTP_ADDR)", port)
 	}
 	cfgText, _ := at(objs["ConfigMap"], "data", "elevate.yaml").(string)
-	if _, err := config.Parse("configmap/elevate.yaml", []byte(cfgText)); err != nil {
+	if _, err := config.Parse("configmap/elevate.yaml", []byte(cfgText), time.Now()); err != nil {
 		t.Errorf("the rendered config is not one elevate accepts: %v\n%s", err, cfgText)
 	}
 }
