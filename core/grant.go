@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -104,9 +105,11 @@ func (s *Service) revoke(ctx context.Context, h *Held) error {
 		return err
 	}
 	var errs []error
+	var shown []string // the failures as chat may show them
 	for _, t := range s.targets.For(req.Role) {
 		if err := t.Revoke(ctx, s.grantOf(req, j)); err != nil {
 			errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
+			shown = append(shown, targetFailure(t, err))
 		}
 	}
 	cause := errors.Join(errs...)
@@ -123,8 +126,9 @@ func (s *Service) revoke(ctx context.Context, h *Held) error {
 	}
 	attempt, err := s.retry(ctx, h, cause, audit...)
 	if err == nil && attempt >= revokeAlertAttempt {
-		s.alerts.raise(ctx, AlertRevokeFailing, req.ID, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %v. Retrying.", req.Role, req.Principal, req.ID, attempt, cause),
-			requestRow(req, fmt.Sprintf("%d failed attempts; last error: %v", attempt, cause)))
+		last := strings.Join(shown, "; ")
+		s.alerts.raise(ctx, AlertRevokeFailing, req.ID, fmt.Sprintf("Revoking %s from %s (request %s) has failed %d times: %s. Retrying.", req.Role, req.Principal, req.ID, attempt, last),
+			requestRow(req, fmt.Sprintf("%d failed attempts; last: %s", attempt, last)))
 	}
 	return err
 }
@@ -149,10 +153,12 @@ func (s *Service) extend(ctx context.Context, h *Held) error {
 		return nil // ended: its revoke is what the targets need now
 	}
 	var errs []error
+	var shown []string // the failures as chat may show them
 	for _, t := range s.targets.For(req.Role) {
 		if x, ok := t.(Extender); ok {
 			if err := x.Extend(ctx, s.grantOf(req, j)); err != nil {
 				errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
+				shown = append(shown, targetFailure(t, err))
 			}
 		}
 	}
@@ -169,8 +175,9 @@ func (s *Service) extend(ctx context.Context, h *Held) error {
 	}
 	attempt, err := s.retry(ctx, h, cause, audit...)
 	if err == nil && attempt == 1 {
-		s.alerts.raise(ctx, AlertExtendFailed, req.ID, fmt.Sprintf("Extending %s for %s (request %s) until %s failed at %v; it may end access at the old end. Retrying.",
-			req.Role, req.Principal, req.ID, s.when(req.EndsAt), cause), requestRow(req, cause.Error()))
+		last := strings.Join(shown, "; ")
+		s.alerts.raise(ctx, AlertExtendFailed, req.ID, fmt.Sprintf("Extending %s for %s (request %s) until %s failed: %s; it may end access at the old end. Retrying.",
+			req.Role, req.Principal, req.ID, s.when(req.EndsAt), last), requestRow(req, last))
 	}
 	return err
 }

@@ -346,6 +346,10 @@ func TestFailingRevokeOnRedis(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The alert says which target failed and how, never its URL or body.
+	if !posts.has("Security alert (high): revoke_failing", "refused: HTTP 503") || posts.has("Security alert (high): revoke_failing", "directory down") {
+		t.Errorf("revoke_failing alert shows more than the fixed-form reason: %+v", posts.msgs)
+	}
 	rcv.mu.Lock()
 	rcv.failing = false
 	rcv.mu.Unlock()
