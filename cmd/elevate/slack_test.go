@@ -121,7 +121,7 @@ assignments:
 // out of the user group, leaving the member elevate granted, and is audited.
 func TestOutsideElevateOnSlack(t *testing.T) {
 	fake := slacktest.New()
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after serve has stopped and posted its last notifications
 	fake.AddUser(slacktest.User{ID: "U0", Name: "dana", Email: "dana@example.com"})
 	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 	fake.AddUser(slacktest.User{ID: "U9", Name: "mallory", Email: "mallory@example.com"})
