@@ -530,3 +530,57 @@ func TestReviewCreationResumes(t *testing.T) {
 		t.Fatalf("the stale item still waits for mallory: %v", who)
 	}
 }
+
+// racingReminder is a store on which a reminder commits (moves the
+// review's version) just before the first write that moves a review out of
+// stage 0: the interleaving that the stage end and a due reminder of one
+// batch reach only sometimes in TestReviewStages.
+type racingReminder struct {
+	core.Store
+	mu    sync.Mutex
+	raced bool
+}
+
+func (s *racingReminder) Apply(ctx context.Context, c core.Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range c.Reviews {
+		if s.raced || w.Review.State != core.ReviewOpen || w.Review.Stage == 0 {
+			continue
+		}
+		cur, err := s.Store.Review(ctx, w.Review.ID)
+		if err != nil || cur.Stage != 0 {
+			continue
+		}
+		s.raced = true
+		reminded := cur.Clone()
+		reminded.Reminded = len(reminded.Reminders)
+		if err := s.Store.Apply(ctx, core.Change{Reviews: []core.ReviewWrite{{Review: reminded, Expect: cur.Version}}}); err != nil {
+			return err
+		}
+	}
+	return s.Store.Apply(ctx, c)
+}
+
+// TestReviewStageEndAfterReminder: a reminder that commits while a stage
+// ends makes the stage end read the review again, not give up: the next
+// stage begins and its reviewers are told (the cause of TestReviewStages'
+// intermittent "stage 2 DMs: got []").
+func TestReviewStageEndAfterReminder(t *testing.T) {
+	clock := clocktest.New(t0)
+	p := weekly(core.DecisionKeep)
+	p.Stages = []core.ReviewStage{{Reviewers: []string{core.ReviewersSelf}, Duration: 24 * time.Hour}, {Reviewers: []string{"carol"}, Duration: 24 * time.Hour}}
+	st := &racingReminder{Store: memory.New(memory.WithClock(clock))}
+	e := newReviewEnv(t, st, clock, p)
+	id := "rv-staging-weekly-20261122"
+	e.to(t, t0.Add(time.Hour))
+	e.took()
+	e.to(t, t0.Add(25*time.Hour))
+	if !st.raced {
+		t.Fatal("no reminder raced the stage end")
+	}
+	wantLines(t, "stage 2 DMs", dms(e.took(core.EventReviewRequested)), "carol:"+id+":alice,bob")
+	if rv, err := st.Review(context.Background(), id); err != nil || rv.Stage != 1 {
+		t.Fatalf("review after the stage end = %+v, %v", rv, err)
+	}
+}
