@@ -232,9 +232,9 @@ const (
 )
 
 // seedAttempts bounds how often in a row a batch is re-read after a
-// concurrent change to holders moved the holders revision under it; the last attempt
-// writes unguarded, so that seeding finishes even while windows churn (at
-// worst a replica racing it writes the same value and audits it twice).
+// concurrent change to holders moved the holders revision under it while
+// nothing of the batch got written; the last attempt writes unguarded, so
+// that seeding finishes even while windows churn.
 const seedAttempts = 8
 
 // SeedAssignments writes the config file's assignments into the store at
@@ -305,12 +305,19 @@ func (s *Service) seedBatch(ctx context.Context, batch []Assignment) error {
 	for i, a := range batch {
 		keys[i] = a.Key()
 	}
+	left := len(batch) + 1
 	for conflicts := 0; ; conflicts++ {
 		stored, rev, err := s.store.AssignmentsByKey(ctx, keys...)
 		if err != nil {
 			return err
 		}
 		ch := seedChange(batch, stored, s.clock.Now())
+		if len(ch.PutAssignments) < left {
+			// Another replica seeding the same file wrote some of the
+			// batch: that is progress, not churn; never write unguarded
+			// over a writer of the same assignments.
+			conflicts, left = 0, len(ch.PutAssignments)
+		}
 		for len(ch.PutAssignments) > 0 {
 			part := takeSeed(&ch, seedWrite)
 			if conflicts < seedAttempts-1 {
