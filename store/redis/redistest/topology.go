@@ -64,7 +64,8 @@ func (d *Sentinel) Master(t testing.TB) string {
 }
 
 // Failover asks a sentinel to fail over (SENTINEL FAILOVER) and waits until
-// the sentinels name the replica as master and it accepts writes.
+// the sentinels name the replica as master, it accepts writes, and the old
+// master replicates from it.
 func (d *Sentinel) Failover(t testing.TB) {
 	t.Helper()
 	old := d.Master(t)
@@ -83,6 +84,22 @@ func (d *Sentinel) Failover(t testing.TB) {
 	defer newMaster.Close()
 	waitFor(t, 20*time.Second, "the new master to take writes", func(ctx context.Context) error {
 		return newMaster.Set(ctx, "redistest:failover", "1", 0).Err()
+	})
+	// Until the old master follows the new one, a client still connected to
+	// it reads (and writes) what the new master never had and never will:
+	// the deployment is settled only once it replicates from the new master.
+	_, newPort, _ := net.SplitHostPort(d.Master(t))
+	oldMaster := goredis.NewClient(&goredis.Options{Addr: old})
+	defer oldMaster.Close()
+	waitFor(t, 20*time.Second, "the old master to follow the new one", func(ctx context.Context) error {
+		info, err := oldMaster.Info(ctx, "replication").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(info, "role:slave") || !strings.Contains(info, "master_port:"+newPort+"\r") || !strings.Contains(info, "master_link_status:up") {
+			return fmt.Errorf("replication: %s", info)
+		}
+		return nil
 	})
 }
 
