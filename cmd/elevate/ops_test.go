@@ -372,6 +372,11 @@ func TestMetricsAfterConversation(t *testing.T) {
 	e := newOpsEnv(t)
 	e.converse()
 	target := "webhook " + e.hook.URL + "/grant"
+	// The conversation's notices are posted in the background: the outbox
+	// drains, but not necessarily before alice's status reply.
+	e.waitFor("the outbox to drain", func() bool {
+		return value(scrape(t, e.base), "elevate_notification_outbox_depth", nil) == 0
+	})
 	during := scrape(t, e.base)
 	for _, c := range []struct {
 		name   string
