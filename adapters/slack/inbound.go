@@ -117,17 +117,25 @@ func (a *Adapter) jobContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), a.cfg.JobTimeout)
 }
 
+// chatContext bounds a user's interaction: the job's context, in which
+// each store call waits at most StoreWait, so that the user hears within
+// the interaction's deadline (2.5 s) that the store cannot be reached.
+func (a *Adapter) chatContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := a.jobContext()
+	return core.WithStoreWait(ctx, StoreWait), cancel
+}
+
 // runCommand runs a slash command as the user and replies.
 func (a *Adapter) runCommand(sc slackapi.SlashCommand) {
-	ctx, cancel := a.jobContext()
+	ctx, cancel := a.chatContext()
 	defer cancel()
 	o := a.newOrigin("command", sc.UserID)
-	if !a.once(ctx, o, "command:"+sc.TriggerID) {
-		return
-	}
 	// Slack sends command text with &, < and > HTML-escaped.
 	text := unescape(sc.Text)
 	o.responseURL, o.triggerID, o.command = sc.ResponseURL, sc.TriggerID, text
+	if !a.once(ctx, o, "command:"+sc.TriggerID) {
+		return
+	}
 	c, err := a.caller(ctx, sc.UserID)
 	if err != nil {
 		a.deliver(ctx, o, bot.Message{}, err)
@@ -141,19 +149,19 @@ func (a *Adapter) runCommand(sc slackapi.SlashCommand) {
 // runAction runs a clicked button: its value is the command it stands for
 // (core authorizes it like a typed one), or a form to open.
 func (a *Adapter) runAction(ic slackapi.InteractionCallback, act slackapi.BlockAction) {
-	ctx, cancel := a.jobContext()
+	ctx, cancel := a.chatContext()
 	defer cancel()
 	stamp := act.ActionTs
 	if stamp == "" {
 		stamp = ic.TriggerID
 	}
 	o := a.newOrigin("action", ic.User.ID)
-	if !a.once(ctx, o, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
-		return
-	}
 	o.responseURL, o.triggerID, o.home, o.command = ic.ResponseURL, ic.TriggerID, ic.View.Type == slackapi.VTHomeTab, act.Value
 	if o.home {
 		o.responseURL = ""
+	}
+	if !a.once(ctx, o, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
+		return
 	}
 	c, err := a.caller(ctx, ic.User.ID)
 	if err != nil {

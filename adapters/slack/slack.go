@@ -35,6 +35,9 @@ const (
 	DefaultSubmitWait = 2 * time.Second
 	DefaultJobTimeout = 2 * time.Minute
 	DedupeTTL         = 10 * time.Minute
+	// StoreWait bounds each store call made for a command or a click, so
+	// that a hung store is reported well within Slack's patience.
+	StoreWait = 1500 * time.Millisecond
 )
 
 // Platform is the notifications.Ref platform of Slack messages.
@@ -302,9 +305,16 @@ func (a *Adapter) caller(ctx context.Context, slackUser string) (core.Caller, er
 
 // once reports whether the delivery named key is new. When the deduper
 // fails the delivery is worked on: every effect is idempotent in core, so
-// a rare duplicate is safer than a lost click.
+// a rare duplicate is safer than a lost click. When the store cannot be
+// reached, nothing can be done: a command or click is answered so at once.
 func (a *Adapter) once(ctx context.Context, o origin, key string) bool {
 	fresh, err := a.dedupe.Once(ctx, "slack:"+key, DedupeTTL)
+	if core.ErrorCode(err) == core.EUNAVAILABLE {
+		if o.command != "" {
+			a.deliver(ctx, o, bot.Message{}, err)
+		}
+		return false
+	}
 	if err != nil {
 		o.log.Warn().Err(err).Msg("de-duplication unavailable; handling the delivery anyway")
 		return true

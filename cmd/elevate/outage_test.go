@@ -89,11 +89,21 @@ discord:
 // posted to its response_url.
 func (e *chatEnv) slackCommand(t *testing.T, user, text string) string {
 	t.Helper()
-	id := "resp-" + user + "-" + strings.ReplaceAll(text, " ", "-")
+	reply, _ := e.slackTimed(t, "resp-"+user+"-"+strings.ReplaceAll(text, " ", "-"), user, text)
+	return reply
+}
+
+// slackTimed sends a signed /elevate as user, with a response_url named
+// id, and returns the first reply posted to it and how long after sending
+// it came.
+func (e *chatEnv) slackTimed(t *testing.T, id, user, text string) (string, time.Duration) {
+	t.Helper()
 	form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
 		"channel_id": {"C9"}, "trigger_id": {"trig-" + id}, "response_url": {e.slack.ResponseURL(id)}}
 	var resp *http.Response
+	var sent time.Time
 	for range 100 { // the adapter mounts as serve starts
+		sent = time.Now()
 		if resp = slackPost(t, e.base+"/slack/commands", "signing-secret", form); resp.StatusCode != http.StatusNotFound {
 			break
 		}
@@ -106,13 +116,13 @@ func (e *chatEnv) slackCommand(t *testing.T, user, text string) string {
 	for time.Now().Before(deadline) {
 		for _, c := range e.slack.Calls("response_url") {
 			if c.Params.Get("id") == id {
-				return string(c.JSON)
+				return string(c.JSON), time.Since(sent)
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("slack %q: no reply on the response_url; calls: %+v", text, e.slack.Calls())
-	return ""
+	return "", 0
 }
 
 // discordCommand sends a signed /elevate sub as user and returns the

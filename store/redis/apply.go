@@ -36,13 +36,15 @@ var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
 // retry over the audit head. Errors from Redis itself come back wrapped,
 // with no code (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := live(ctx); err != nil {
 		return err
 	}
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	keys, args, err := s.encode(c)
+	keys, args, err := s.encode(ctx, c)
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
@@ -76,7 +78,7 @@ func newApplyID() string {
 }
 
 // encode lays c out as the script's keys and arguments.
-func (s *Store) encode(c core.Change) ([]string, []any, error) {
+func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, error) {
 	mfa := 0
 	if c.MFA != nil {
 		mfa = 1
@@ -90,7 +92,7 @@ func (s *Store) encode(c core.Change) ([]string, []any, error) {
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, len(c.Complete), s.keys.tag,
+		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx),
 	}
 
 	for _, w := range c.Requests {
@@ -226,8 +228,11 @@ func conflict(c core.Change, res []any) error {
 		return errors.New("redis apply: empty script result")
 	}
 	what, _ := res[0].(string)
-	if what == "ok" {
+	switch what {
+	case "ok":
 		return nil
+	case "late":
+		return core.Unavailable(errors.New("redis apply: the script ran after its deadline and changed nothing"))
 	}
 	if len(res) != 3 {
 		return fmt.Errorf("redis apply: unexpected script result %v", res)

@@ -25,7 +25,9 @@
 --   deleted assignments, put assignments, MFA writes (0 or 1), unscheduled
 --   jobs, scheduled jobs and audit events; 11 the expected holders revision
 --   ('' for none); 12 the count of completed jobs; 13 the key tag
---   ("{prefix}:"); then
+--   ("{prefix}:"); 14 the caller's deadline in Unix ms ('' for none): a
+--   script that runs after it (Redis was paused) returns {'late'} and
+--   writes nothing; then
 --   per request: id, expected version, JSON, 1 if open else 0,
 --     1 if pending approval else 0, principal, role;
 --   per slot: expected holder, new holder ('' = free);
@@ -52,6 +54,12 @@ local nDone = tonumber(ARGV[12])
 local tag = ARGV[13]
 
 if redis.call('EXISTS', KEYS[7]) == 1 then return {'ok'} end
+if ARGV[14] ~= '' then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[14]) then
+    return {'late'}
+  end
+end
 
 local kReq = 8
 local kSlot = kReq + nReq
@@ -59,7 +67,7 @@ local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
 local kMFA = kOpen + 2 * nOpen
 
-local aReq = 14
+local aReq = 15
 local aSlot = aReq + 7 * nReq
 local aClose = aSlot + 2 * nSlot
 local aOpen = aClose + nClose

@@ -50,6 +50,8 @@ func connect(rawURL, mode string) (connection, error) {
 		if err != nil {
 			return connection{}, bad(err)
 		}
+		tune(&opt.DialTimeout, &opt.PoolTimeout, &opt.MaxRetries)
+		opt.ContextTimeoutEnabled = true
 		return connection{client: goredis.NewClusterClient(opt), servers: opt.Addrs}, nil
 	case mode != "":
 		return connection{}, fmt.Errorf("redis: unknown mode %q: leave it empty (one server or Sentinel, by the URL) or set %q", mode, ModeCluster)
@@ -58,13 +60,44 @@ func connect(rawURL, mode string) (connection, error) {
 		if err != nil {
 			return connection{}, bad(err)
 		}
+		tune(&opt.DialTimeout, &opt.PoolTimeout, &opt.MaxRetries)
+		opt.ContextTimeoutEnabled = true
 		return connection{client: goredis.NewFailoverClient(opt), servers: opt.SentinelAddrs, sentinel: true}, nil
 	}
 	opt, err := goredis.ParseURL(rawURL)
 	if err != nil {
 		return connection{}, bad(err)
 	}
+	tune(&opt.DialTimeout, &opt.PoolTimeout, &opt.MaxRetries)
+	opt.ContextTimeoutEnabled = true
 	return connection{client: goredis.NewClient(opt), servers: []string{opt.Addr}}, nil
+}
+
+// Client settings that keep a chat interaction within its deadline (2.5 s
+// to the first answer) while Redis is slow or gone: a dial, a wait for a
+// pooled connection and the retries of a failed command each stay well
+// inside it, and every command honours its caller's context deadline
+// (ContextTimeoutEnabled), which chat adapters bound with
+// core.WithStoreWait. Read and write timeouts stay go-redis's (3 s) for
+// callers without a deadline. A URL's own dial_timeout, pool_timeout or
+// max_retries wins.
+const (
+	dialTimeout = time.Second
+	poolTimeout = time.Second
+	maxRetries  = 1
+)
+
+// tune sets the settings above where the URL left them unset.
+func tune(dial, pool *time.Duration, retries *int) {
+	if *dial == 0 {
+		*dial = dialTimeout
+	}
+	if *pool == 0 {
+		*pool = poolTimeout
+	}
+	if *retries == 0 {
+		*retries = maxRetries
+	}
 }
 
 // isSentinelURL reports whether rawURL names a Sentinel-managed master: it

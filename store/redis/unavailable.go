@@ -42,7 +42,8 @@ func live(ctx context.Context) error {
 	return unavailable(ctx.Err())
 }
 
-// unavailableHook makes every command and pipeline of the store's client
+// unavailableHook bounds every command and pipeline of the store's client
+// by the caller's store wait (core.WithStoreWait) and makes it
 // report unreachability as EUNAVAILABLE, so that no store method, present or
 // future, can hand core a bare network error.
 type unavailableHook struct{}
@@ -51,12 +52,16 @@ func (unavailableHook) DialHook(next goredis.DialHook) goredis.DialHook { return
 
 func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
+		ctx, cancel := bounded(ctx)
+		defer cancel()
 		return unavailable(next(ctx, cmd))
 	}
 }
 
 func (unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		ctx, cancel := bounded(ctx)
+		defer cancel()
 		err := next(ctx, cmds)
 		for _, c := range cmds {
 			if cerr := c.Err(); cerr != nil {
