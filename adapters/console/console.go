@@ -155,6 +155,7 @@ func (c *Console) line(ctx context.Context, raw string) {
 		return
 	}
 	caller := core.Caller{Principal: p.ID, Source: core.PlatformConsole}
+	ctx = core.WithStoreWait(ctx, bot.StoreWait)
 	c.pmu.Lock()
 	said = strings.NewReplacer("$last", c.last, "$review", c.lastReview, "$alert", c.lastAlert).Replace(said)
 	c.pmu.Unlock()

@@ -83,7 +83,7 @@ func wellFormed(i *discordgo.Interaction) bool {
 func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgain bool) {
 	// Follow-ups go to the webhook of our application, whatever the payload says.
 	i.AppID = a.cfg.AppID
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.AckWithin)
+	ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), a.cfg.AckWithin)
 	defer cancel()
 	switch i.Type {
 	case discordgo.InteractionPing:
@@ -172,7 +172,7 @@ func (a *Adapter) run(i *discordgo.Interaction, respond responder, caller core.C
 				j.err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
-		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)
+		ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), workTimeout)
 		defer cancel()
 		j.msg, j.err = t.run(ctx)
 	})

@@ -118,11 +118,11 @@ func (a *Adapter) jobContext() (context.Context, context.CancelFunc) {
 }
 
 // chatContext bounds a user's interaction: the job's context, in which
-// each store call waits at most StoreWait, so that the user hears within
+// each store call waits at most bot.StoreWait, so that the user hears within
 // the interaction's deadline (2.5 s) that the store cannot be reached.
 func (a *Adapter) chatContext() (context.Context, context.CancelFunc) {
 	ctx, cancel := a.jobContext()
-	return core.WithStoreWait(ctx, StoreWait), cancel
+	return core.WithStoreWait(ctx, bot.StoreWait), cancel
 }
 
 // runCommand runs a slash command as the user and replies.

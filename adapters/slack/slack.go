@@ -35,9 +35,6 @@ const (
 	DefaultSubmitWait = 2 * time.Second
 	DefaultJobTimeout = 2 * time.Minute
 	DedupeTTL         = 10 * time.Minute
-	// StoreWait bounds each store call made for a command or a click, so
-	// that a hung store is reported well within Slack's patience.
-	StoreWait = 1500 * time.Millisecond
 )
 
 // Platform is the notifications.Ref platform of Slack messages.

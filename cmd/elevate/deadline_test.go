@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
 	"github.com/elevate-pim/elevate/core"
 )
 
@@ -49,7 +50,7 @@ func (e *chatEnv) expectUnavailable(t *testing.T, phase, user string, texts ...s
 }
 
 // TestHungStoreIsAnsweredInTime: with Redis paused (SIGSTOP), every Slack
-// command into a running serve is answered with the store-unavailable
+// command into a running serve (and a Discord one) is answered with the store-unavailable
 // message within 3 s; once Redis goes on (SIGCONT), nothing that was sent
 // meanwhile has happened, and the next command succeeds without a restart.
 // Redis is paused for about three answers (≈5 s) rather than the issue's
@@ -64,6 +65,13 @@ func TestHungStoreIsAnsweredInTime(t *testing.T) {
 
 	e.redis.Pause()
 	e.expectUnavailable(t, "paused", "U1", "staging for 30m", "staging for 1h", "status")
+	start := time.Now()
+	got := e.discordCommand(t, "i-hung", "1001", "request", discordtest.Option{Name: "role", Value: "staging"})
+	took := time.Since(start)
+	t.Logf("paused: discord request answered after %v", took.Round(time.Millisecond))
+	if !strings.Contains(got, unavailableText) || took > answerWithin {
+		t.Errorf("discord: request with Redis paused answered after %v:\n%s\nwant %q within %v", took, got, unavailableText, answerWithin)
+	}
 	e.redis.Resume()
 
 	reply, took := e.slackTimed(t, "resumed", "U1", "status")
