@@ -90,6 +90,7 @@ func TestHungStoreIsAnsweredInTime(t *testing.T) {
 // TestRefusedStoreIsAnsweredInTime: with Redis stopped (connections
 // refused), every Slack command is answered with the store-unavailable
 // message within 3 s, and the first command after Redis is started again
+// (after an outage of about 7 s, long enough for go-redis to stop dialing)
 // succeeds.
 func TestRefusedStoreIsAnsweredInTime(t *testing.T) {
 	e := newChatEnv(t, "")
@@ -99,6 +100,10 @@ func TestRefusedStoreIsAnsweredInTime(t *testing.T) {
 
 	e.redis.Stop()
 	e.expectUnavailable(t, "refused", "U0", "who admin", "who staging", "status")
+	// Stay down a while longer: after a run of failed dials (serve's own
+	// background work dials too) go-redis stops dialing until a probe,
+	// once a second, gets through; the first command must not meet that.
+	time.Sleep(4 * time.Second)
 	e.redis.Start()
 
 	reply, took := e.slackTimed(t, "restarted", "U0", "status")

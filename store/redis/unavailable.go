@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/elevate-pim/elevate/core"
 	goredis "github.com/redis/go-redis/v9"
@@ -36,6 +37,17 @@ func unavailable(err error) error {
 	return err
 }
 
+// redialEvery is how often a chat command's call tries again to reach a
+// Redis it could not connect to.
+const redialEvery = 50 * time.Millisecond
+
+// dialFailed reports whether err is a failure to connect: the command was
+// not sent, so trying again cannot run it twice.
+func dialFailed(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 // live is ctx.Err() as a store call reports it: a deadline that has already
 // passed means the store could not be asked in time.
 func live(ctx context.Context) error {
@@ -52,9 +64,24 @@ func (unavailableHook) DialHook(next goredis.DialHook) goredis.DialHook { return
 
 func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
+		_, chat := core.StoreWait(ctx)
 		ctx, cancel := bounded(ctx)
 		defer cancel()
-		return unavailable(next(ctx, cmd))
+		for {
+			err := next(ctx, cmd)
+			if !chat || !dialFailed(err) {
+				return unavailable(err)
+			}
+			// Nothing was sent. After a run of failed dials go-redis
+			// refuses to dial for up to a second after Redis is back: a
+			// chat command keeps trying within its store wait, so that
+			// the first command after an outage succeeds.
+			select {
+			case <-ctx.Done():
+				return unavailable(err)
+			case <-time.After(redialEvery):
+			}
+		}
 	}
 }
 
