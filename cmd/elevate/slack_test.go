@@ -51,40 +51,7 @@ func signedSlackRequest(endpoint, secret string, form url.Values) (*http.Respons
 // slack_usergroup target adds the requester to the user group, keeping its
 // other members; a forged request is refused.
 func TestServeWithSlackHTTP(t *testing.T) {
-	fake := slacktest.New()
-	t.Cleanup(fake.Close) // after serve has stopped and posted its last notifications
-	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
-	fake.SetGroup("S1", "U9")
-	t.Setenv("ELEVATE_REDIS_URL", "")
-	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
-	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
-	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
-	t.Setenv("ELEVATE_SLACK_API_URL", fake.APIURL())
-	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
-	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
-	err := os.WriteFile(cfg, []byte(`admin_role: admin
-principals:
-  dana: {slack: U0}
-  alice: {slack: U1}
-channels:
-  sec: {slack: C1}
-notifications: {channel: sec}
-roles:
-  admin:
-    activation: {max_duration: 1h}
-    assignment: {allow_permanent: true}
-  staging:
-    activation: {max_duration: 1h}
-    targets:
-      - {type: slack_usergroup, usergroup: S1}
-assignments:
-  - {principal: dana, role: admin, type: active, permanent: true}
-  - {principal: alice, role: staging, type: eligible, permanent: true}
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, base := mustServe(t, cfg)
+	fake, _, base := mustServeSlack(t, slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 
 	endpoint := base + "/slack/commands"
 	form := url.Values{"command": {"/elevate"}, "text": {"staging for 30m"}, "user_id": {"U1"}, "team_id": {"T1"},
@@ -120,42 +87,10 @@ assignments:
 // them in the alerts channel; an admin's signed `alerts remove` takes them
 // out of the user group, leaving the member elevate granted, and is audited.
 func TestOutsideElevateOnSlack(t *testing.T) {
-	fake := slacktest.New()
-	t.Cleanup(fake.Close) // after serve has stopped and posted its last notifications
-	fake.AddUser(slacktest.User{ID: "U0", Name: "dana", Email: "dana@example.com"})
-	fake.AddUser(slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
-	fake.AddUser(slacktest.User{ID: "U9", Name: "mallory", Email: "mallory@example.com"})
-	fake.SetGroup("S1", "U9")
-	t.Setenv("ELEVATE_REDIS_URL", "")
-	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
-	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
-	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
-	t.Setenv("ELEVATE_SLACK_API_URL", fake.APIURL())
-	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
-	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
-	err := os.WriteFile(cfg, []byte(`admin_role: admin
-principals:
-  dana: {slack: U0}
-  alice: {slack: U1}
-channels:
-  sec: {slack: C1}
-notifications: {channel: sec}
-roles:
-  admin:
-    activation: {max_duration: 1h}
-    assignment: {allow_permanent: true}
-  staging:
-    activation: {max_duration: 1h}
-    targets:
-      - {type: slack_usergroup, usergroup: S1}
-assignments:
-  - {principal: dana, role: admin, type: active, permanent: true}
-  - {principal: alice, role: staging, type: eligible, permanent: true}
-`), 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, base := mustServe(t, cfg)
+	fake, m, base := mustServeSlack(t,
+		slacktest.User{ID: "U0", Name: "dana", Email: "dana@example.com"},
+		slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"},
+		slacktest.User{ID: "U9", Name: "mallory", Email: "mallory@example.com"})
 	endpoint := base + "/slack/commands"
 	slash := func(user, text string) {
 		t.Helper()
@@ -208,4 +143,49 @@ assignments:
 		a, err := m.Service.Alerts().Get(context.Background(), core.Caller{Principal: "dana"}, id)
 		return err == nil && a.Status == core.AlertResolved
 	})
+}
+
+// mustServeSlack runs `serve` on the in-memory store, wired from the
+// environment to a Slack stand-in that knows users: dana (U0) is the
+// permanent admin, alice (U1) is eligible for staging, whose
+// slack_usergroup target S1 already holds U9, and #sec (C1) gets the posts.
+func mustServeSlack(t *testing.T, users ...slacktest.User) (*slacktest.Server, *Main, string) {
+	t.Helper()
+	fake := slacktest.New()
+	t.Cleanup(fake.Close) // after serve has stopped and posted its last notifications
+	for _, u := range users {
+		fake.AddUser(u)
+	}
+	fake.SetGroup("S1", "U9")
+	t.Setenv("ELEVATE_REDIS_URL", "")
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
+	t.Setenv("ELEVATE_SLACK_APP_TOKEN", "")
+	t.Setenv("ELEVATE_SLACK_API_URL", fake.APIURL())
+	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "")
+	cfg := filepath.Join(t.TempDir(), "elevate.yaml")
+	err := os.WriteFile(cfg, []byte(`admin_role: admin
+principals:
+  dana: {slack: U0}
+  alice: {slack: U1}
+channels:
+  sec: {slack: C1}
+notifications: {channel: sec}
+roles:
+  admin:
+    activation: {max_duration: 1h}
+    assignment: {allow_permanent: true}
+  staging:
+    activation: {max_duration: 1h}
+    targets:
+      - {type: slack_usergroup, usergroup: S1}
+assignments:
+  - {principal: dana, role: admin, type: active, permanent: true}
+  - {principal: alice, role: staging, type: eligible, permanent: true}
+`), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, base := mustServe(t, cfg)
+	return fake, m, base
 }
