@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
@@ -15,9 +16,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// applyScript checks every expectation of a Change and, only if all hold,
-// writes all of it. See apply.lua for its keys and arguments; sha256.lua
-// gives it the SHA-256 that Redis Lua lacks, for the audit chain.
+// applyScript commits a batch of Changes (applyall.lua), each as
+// apply.lua commits one; see those files for keys and arguments.
+// sha256.lua gives it the SHA-256 that Redis Lua lacks, for audit events
+// a writer leaves it to chain.
 //
 //go:embed sha256.lua
 var sha256Source string
@@ -25,16 +27,20 @@ var sha256Source string
 //go:embed apply.lua
 var applySource string
 
-var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
+//go:embed applyall.lua
+var applyAllSource string
+
+var applyScript = goredis.NewScript(sha256Source + "\nlocal function apply(KEYS, ARGV)\n" + applySource + "\nend\n" + applyAllSource)
 
 // Apply commits c atomically in one Lua script. It first validates c
 // (EINVALID) in Go; the script then checks every expectation (ECONFLICT)
 // and only when all hold writes anything. Within one Change, removals take
 // effect before additions (CloseWindows before OpenWindows,
 // DeleteAssignments before PutAssignments, Unschedule before Schedule).
-// Audit events are chained inside the script, so concurrent Applies never
-// retry over the audit head. Errors from Redis itself come back wrapped,
-// with no code (EINTERNAL).
+// A Change with audit events is committed by the store's audit chain
+// (chain.go), which hashes the events in Go and commits the Changes that
+// wait meanwhile together in one script. Errors from Redis itself come
+// back wrapped, with no code (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -44,24 +50,88 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	keys, args, err := s.encode(ctx, c)
+	e, err := s.encode(ctx, c)
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
-	rvKeys, rvArg, err := s.encodeReviews(c)
+	if len(c.Audit) > 0 {
+		return s.chain.commit(ctx, s, e)
+	}
+	res, _, err := s.applyBatch(ctx, []*encoded{e})
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
-	keys, args = append(keys, rvKeys...), append(args, rvArg)
+	return conflict(c, res[0])
+}
+
+// encoded is a Change laid out as apply.lua's keys and arguments. The
+// place of its audit events in the chain is filled in (chainTo, chainHere)
+// when the head they follow is known.
+type encoded struct {
+	change  core.Change
+	keys    []string
+	args    []any
+	digests []string // the content digests of its audit events
+	audit   int      // index in args of its first audit event
+}
+
+// Where apply.lua's arguments 15 and 16, the audit head the events
+// follow, are in encoded.args.
+const argHeadSeq, argHeadHash = 14, 15
+
+// chainTo gives e's audit events the sequence numbers and hashes that
+// follow head, and returns the head after them.
+func (e *encoded) chainTo(head core.AuditHead) core.AuditHead {
+	e.args[argHeadSeq], e.args[argHeadHash] = head.Seq, head.Hash
+	for i, d := range e.digests {
+		head.Seq++
+		head.Hash = core.ChainHash(head.Hash, head.Seq, d)
+		e.args[e.audit+3*i+2] = head.Hash
+	}
+	return head
+}
+
+// chainHere leaves the chaining of e's audit events to the script.
+func (e *encoded) chainHere() {
+	e.args[argHeadSeq], e.args[argHeadHash] = "", ""
+	for i := range e.digests {
+		e.args[e.audit+3*i+2] = ""
+	}
+}
+
+// applyBatch runs the script on es and returns each Change's result and
+// the audit head's JSON after them ("" while the log is empty).
+func (s *Store) applyBatch(ctx context.Context, es []*encoded) ([][]any, string, error) {
+	n := 1 + 2*len(es)
+	var keys []string
+	for _, e := range es {
+		keys = append(keys, e.keys...)
+		n += len(e.args)
+	}
+	args := make([]any, 0, n)
+	args = append(args, len(es))
+	for _, e := range es {
+		args = append(args, len(e.keys), len(e.args))
+	}
+	for _, e := range es {
+		args = append(args, e.args...)
+	}
 	raw, err := s.runWrite(ctx, applyScript, keys, args...)
 	if err != nil {
-		return fmt.Errorf("redis apply: %w", err)
+		return nil, "", err
 	}
-	res, ok := raw.([]any)
-	if !ok {
-		return fmt.Errorf("redis apply: unexpected script result %v", raw)
+	all, ok := raw.([]any)
+	if !ok || len(all) != len(es)+1 {
+		return nil, "", fmt.Errorf("unexpected script result %v", raw)
 	}
-	return conflict(c, res)
+	res := make([][]any, len(es))
+	for i := range es {
+		if res[i], ok = all[i].([]any); !ok {
+			return nil, "", fmt.Errorf("unexpected script result %v", all[i])
+		}
+	}
+	head, _ := all[len(es)].(string)
+	return res, head, nil
 }
 
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
@@ -77,8 +147,23 @@ func newApplyID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// encode lays c out as the script's keys and arguments.
-func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, error) {
+// encode lays c out as the script's keys and arguments, its audit chain
+// still to fill in, and the review part last.
+func (s *Store) encode(ctx context.Context, c core.Change) (*encoded, error) {
+	e, err := s.encodeMain(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	rvKeys, rvArg, err := s.encodeReviews(c)
+	if err != nil {
+		return nil, err
+	}
+	e.keys, e.args = append(e.keys, rvKeys...), append(e.args, rvArg)
+	return e, nil
+}
+
+// encodeMain lays out every part of c but its review part.
+func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error) {
 	mfa := 0
 	if c.MFA != nil {
 		mfa = 1
@@ -92,7 +177,7 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx),
+		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx), "", "",
 	}
 
 	for _, w := range c.Requests {
@@ -116,7 +201,7 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		r.Version = w.Expect + 1
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode request %s: %w", r.ID, err)
+			return nil, fmt.Errorf("encode request %s: %w", r.ID, err)
 		}
 		args = append(args, r.ID, w.Expect, b, flag(!r.State.Final()), flag(r.State == core.PendingApproval), r.Principal, r.Role)
 	}
@@ -135,7 +220,7 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 	for _, a := range c.PutAssignments {
 		b, err := json.Marshal(a)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode assignment %s: %w", a.Key(), err)
+			return nil, fmt.Errorf("encode assignment %s: %w", a.Key(), err)
 		}
 		args = append(args, a.Key(), b, a.Principal, a.Role)
 	}
@@ -144,7 +229,7 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		r.Version = m.Expect + 1
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode MFA record of %s: %w", r.Principal, err)
+			return nil, fmt.Errorf("encode MFA record of %s: %w", r.Principal, err)
 		}
 		args = append(args, m.Expect, b)
 	}
@@ -154,7 +239,7 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 	for _, j := range c.Schedule {
 		b, err := encodeJob(j)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		score := j.Due.UnixMilli()
 		if !j.Lease.IsZero() {
@@ -162,14 +247,19 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		}
 		args = append(args, j.ID(), score, b)
 	}
-	for _, e := range c.Audit {
+	audit := len(args)
+	digests := make([]string, len(c.Audit))
+	for i, e := range c.Audit {
+		// The content as core.AuditEvent.ContentDigest encodes it.
 		e.Seq, e.PrevHash, e.Hash = 0, "", ""
 		e.Time = e.Time.UTC()
 		b, err := json.Marshal(e)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode audit event: %w", err)
+			return nil, fmt.Errorf("encode audit event: %w", err)
 		}
-		args = append(args, b, e.ContentDigest())
+		sum := sha256.Sum256(b)
+		digests[i] = hex.EncodeToString(sum[:])
+		args = append(args, b, digests[i], "")
 	}
 	for _, j := range c.Complete {
 		args = append(args, j.ID(), j.Lease.UnixMilli())
@@ -184,11 +274,11 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		a.Version = w.Expect + 1
 		b, err := json.Marshal(a)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode alert %s: %w", a.ID, err)
+			return nil, fmt.Errorf("encode alert %s: %w", a.ID, err)
 		}
 		args = append(args, a.ID, w.Expect, b)
 	}
-	return keys, args, nil
+	return &encoded{change: c, keys: keys, args: args, digests: digests, audit: audit}, nil
 }
 
 // flag is a boolean as the script reads it.

@@ -24,6 +24,7 @@ const DefaultPrefix = "elevate"
 type Store struct {
 	client goredis.UniversalClient
 	keys   keyspace
+	chain  *auditChain // commits the Changes that carry audit events
 
 	acks       int           // replicas that must acknowledge each Apply; 0: none
 	ackTimeout time.Duration // how long Apply waits for them
@@ -62,7 +63,7 @@ func CheckPrefix(prefix string) error {
 // failures and timeouts as core's EUNAVAILABLE.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
 	client.AddHook(unavailableHook{})
-	s := &Store{client: client, keys: newKeyspace(DefaultPrefix)}
+	s := &Store{client: client, keys: newKeyspace(DefaultPrefix), chain: &auditChain{}}
 	for _, o := range opts {
 		o(s)
 	}
