@@ -87,7 +87,7 @@ func (b *Bot) Run(ctx context.Context, c core.Caller, cmd Command) (Message, err
 		return b.unassign(ctx, c, cmd)
 	case VerbConvert:
 		return b.convert(ctx, c, cmd)
-	case VerbReviews, VerbReview, VerbReviewDecide, VerbReviewAccept, VerbReviewStart, VerbReviewStop, VerbReviewReport:
+	case VerbReviews, VerbReview, VerbReviewDecide, VerbReviewAccept, VerbReviewStart, VerbReviewStop, VerbReviewReport, VerbReviewApply:
 		return b.runReview(ctx, c, cmd)
 	case VerbMFAEnroll:
 		return b.enroll(ctx, c)

@@ -43,6 +43,7 @@ const (
 	VerbReviewStart  Verb = "review start"  // an ad hoc review (admins)
 	VerbReviewStop   Verb = "review stop"   // end a review now (admins)
 	VerbReviewReport Verb = "review report" // the report file (admins, readers)
+	VerbReviewApply  Verb = "review apply"  // carry out a closed review's pending removals (admins, owners)
 	VerbMFAEnroll    Verb = "mfa enroll"
 	VerbMFAVerify    Verb = "mfa verify"
 	VerbCode         Verb = "code"
@@ -142,6 +143,7 @@ var usages = []struct {
 	{VerbReviewStart, "/elevate review start <role> [for DUR] [reviewers P group:G self approvers manager ...]", "start an access review (admins)"},
 	{VerbReviewStop, "/elevate review stop <review-id>", "end a review now and apply it (admins)"},
 	{VerbReviewReport, "/elevate review report <review-id>", "a review's report: a row per item (admins, readers)"},
+	{VerbReviewApply, "/elevate review apply <review-id>", "carry out the removals a closed review left to an admin (auto_apply: false; admins, its owners)"},
 	{VerbAlerts, "/elevate alerts", "open security alerts (admins, readers)"},
 	{VerbAlertDismiss, "/elevate alerts dismiss <alert-id> <reason>", "dismiss an alert; it reopens when new subjects appear (admins)"},
 	{VerbAlertAck, "/elevate alerts ack <alert-id> [note]", "acknowledge a break-glass use or other incident (admins)"},

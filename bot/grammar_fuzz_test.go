@@ -20,7 +20,7 @@ var verbs = map[bot.Verb]bool{
 	bot.VerbMFAVerify: true, bot.VerbCode: true, bot.VerbAudit: true, bot.VerbHelp: true, bot.VerbConvert: true,
 	bot.VerbHelpAlerts: true, bot.VerbAlerts: true, bot.VerbAlertDismiss: true, bot.VerbAlertAck: true, bot.VerbAlertRevoke: true, bot.VerbAlertRemove: true, bot.VerbAnchor: true,
 	bot.VerbReviews: true, bot.VerbReview: true, bot.VerbReviewDecide: true, bot.VerbReviewAccept: true,
-	bot.VerbReviewStart: true, bot.VerbReviewStop: true, bot.VerbReviewReport: true,
+	bot.VerbReviewStart: true, bot.VerbReviewStop: true, bot.VerbReviewReport: true, bot.VerbReviewApply: true,
 }
 
 // FuzzParse checks the invariants every caller relies on, whatever a user

@@ -133,6 +133,7 @@ var parseCases = []struct {
 	{"review accept rv-7k2m9q", bot.Command{Verb: bot.VerbReviewAccept, ReviewID: "rv-7k2m9q"}},
 	{"review stop rv-7k2m9q", bot.Command{Verb: bot.VerbReviewStop, ReviewID: "rv-7k2m9q"}},
 	{"review report rv-7k2m9q", bot.Command{Verb: bot.VerbReviewReport, ReviewID: "rv-7k2m9q"}},
+	{"review apply rv-7k2m9q", bot.Command{Verb: bot.VerbReviewApply, ReviewID: "rv-7k2m9q"}},
 	{"review start prod-db", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db"}},
 	{"review start prod-db for 3d reviewers bob group:dba self", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db", Duration: 72 * time.Hour, Text: "bob group:dba self"}},
 	{"review start prod-db reviewers carol for 1d", bot.Command{Verb: bot.VerbReviewStart, Role: "prod-db", Duration: 24 * time.Hour, Text: "carol"}},
@@ -416,6 +417,7 @@ func TestUsageListsEveryForm(t *testing.T) {
 		"/elevate audit [since DATE] [until DATE] [role R] [principal P]", "/elevate help",
 		"/elevate reviews", "/elevate review <review-id> [page N]", "/elevate review keep|remove <review-id> <item> [reason]",
 		"/elevate review accept <review-id>", "/elevate review stop <review-id>", "/elevate review report <review-id>",
+		"/elevate review apply <review-id>",
 	} {
 		if !strings.Contains(u, form) {
 			t.Errorf("Usage() lacks %q", form)

@@ -48,6 +48,15 @@ func (b *Bot) runReview(ctx context.Context, c core.Caller, cmd Command) (Messag
 			return Message{}, err
 		}
 		return Message{Text: "Stopped " + cmd.ReviewID + "; its results are applied.", Tone: ToneSuccess, Ephemeral: true}, nil
+	case VerbReviewApply:
+		r, err := rv.Apply(ctx, c, cmd.ReviewID)
+		if err != nil {
+			return Message{}, err
+		}
+		if r.Applied == 0 {
+			return Message{Text: fmt.Sprintf("Nothing left to apply in %s: %s.", cmd.ReviewID, core.Totals(r.Counts)), Tone: ToneInfo, Ephemeral: true, ReviewID: cmd.ReviewID}, nil
+		}
+		return Message{Text: fmt.Sprintf("Applied %d decided removal(s) of %s: %s.", r.Applied, cmd.ReviewID, core.Totals(r.Counts)), Tone: ToneSuccess, Ephemeral: true, ReviewID: cmd.ReviewID}, nil
 	case VerbReviewReport:
 		r, items, err := rv.Report(ctx, c, cmd.ReviewID)
 		if err != nil {

@@ -20,8 +20,8 @@ const maxReviewers = 20
 
 // review parses the review sub-commands: "review <id> [page N]",
 // "review keep|remove <id> <item> [reason]", "review accept <id>",
-// "review start <role> [for DUR] [reviewers ...]", "review stop <id>" and
-// "review report <id>".
+// "review start <role> [for DUR] [reviewers ...]", "review stop <id>",
+// "review report <id>" and "review apply <id>".
 func (p *parser) review() (Command, error) {
 	if p.done() {
 		return Command{}, usageErr(VerbReview, "Give a review id.")
@@ -38,8 +38,8 @@ func (p *parser) review() (Command, error) {
 		}
 		c.Text, err = p.text("The reason")
 		return c, err
-	case "accept", "stop", "report":
-		v := map[string]Verb{"accept": VerbReviewAccept, "stop": VerbReviewStop, "report": VerbReviewReport}[w]
+	case "accept", "stop", "report", "apply":
+		v := map[string]Verb{"accept": VerbReviewAccept, "stop": VerbReviewStop, "report": VerbReviewReport, "apply": VerbReviewApply}[w]
 		c, err := p.reviewID(v)
 		if err != nil {
 			return Command{}, err

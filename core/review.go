@@ -21,6 +21,7 @@ type ReviewPlan struct {
 	Occurrences   int              `json:"occurrences,omitempty"`   // at most this many instances; 0: unbounded
 	Stages        []ReviewStage    `json:"stages"`                  // 1 to MaxReviewStages
 	Reminders     []Reminder       `json:"reminders"`               // per stage
+	Owners        []string         `json:"owners,omitempty"`        // principals and group:NAME who may apply its removals, besides admins
 	Channel       string           `json:"channel,omitempty"`       // start and end posts, and progress posts
 	PostProgress  bool             `json:"post_progress,omitempty"` // post progress to Channel at each reminder
 	AutoApply     bool             `json:"auto_apply"`
@@ -200,6 +201,7 @@ func (r *Review) Clone() *Review {
 	c := *r
 	c.Plan.Roles = append([]string(nil), r.Plan.Roles...)
 	c.Plan.Kinds = append([]AssignmentKind(nil), r.Plan.Kinds...)
+	c.Plan.Owners = append([]string(nil), r.Plan.Owners...)
 	c.Plan.Stages = make([]ReviewStage, len(r.Plan.Stages))
 	for i, s := range r.Plan.Stages {
 		c.Plan.Stages[i] = ReviewStage{Reviewers: append([]string(nil), s.Reviewers...), Fallback: append([]string(nil), s.Fallback...), Duration: s.Duration}

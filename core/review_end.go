@@ -172,14 +172,10 @@ func (r *Reviews) commit(ctx context.Context, rv *Review, build func(cur *Review
 
 // close applies every decided item of rv, then closes it and posts totals.
 func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time) error {
-	for after := 0; after < rv.Items; after += reviewBatch {
-		page, err := r.s.store.ReviewItems(ctx, rv.ID, after, reviewBatch)
-		if err != nil {
-			return err
-		}
-		if err := r.applyAll(ctx, rv, page); err != nil {
-			return err
-		}
+	end := atEnd
+	end.apply = rv.Plan.AutoApply
+	if _, err := r.applyItems(ctx, rv, end); err != nil {
+		return err
 	}
 	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
 	if err != nil {
@@ -190,6 +186,7 @@ func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time
 		next.State, next.Closed, next.ClosedBy, next.Version = ReviewClosed, now, c.Principal, cur.Version+1
 		ch := Change{Reviews: []ReviewWrite{{Review: next, Expect: cur.Version}},
 			Unschedule: []string{JobID(JobReviewRemind, rv.ID), JobID(JobReviewEnd, rv.ID)},
+			Schedule:   []Job{r.purgeJob(next)},
 			Audit:      []AuditEvent{reviewAudit(next, "review_close", c, now)}}
 		ended := Event{Kind: EventReviewEnded, Severity: SeverityInfo, Time: now, Actor: c.Principal, Review: next, Counts: counts,
 			Message: fmt.Sprintf("%s of %s: %s.", rv.ID, joinRoles(rv.Plan.Roles), Totals(counts))}
@@ -227,12 +224,54 @@ const (
 // audit event, which Redis chains inside the script.
 const applyBatch = 50
 
-// applyAll applies the undecided-outcome items of a page, in Changes of up
-// to applyBatch items. Items of the admin role, and a batch that meets a
+// application is one pass over a review's items that carries out their
+// decisions: at the review's end (every item without an outcome), or an
+// admin's later apply of the removals auto_apply left (items whose
+// outcome is OutcomeNotApplied).
+type application struct {
+	due   func(it *ReviewItem) bool // the items this pass carries out
+	apply bool                      // removals are applied (else recorded as not applied)
+	by    func(it *ReviewItem) Caller
+}
+
+// atEnd is the pass of a review's end, on behalf of whoever decided each
+// item; close sets apply from the plan's auto_apply.
+var atEnd = application{due: func(it *ReviewItem) bool { return it.Outcome == "" }, by: decider}
+
+// decider is the caller a removal is made for: who decided it, or the system.
+func decider(it *ReviewItem) Caller {
+	if it.DecidedBy == "" {
+		return Caller{Principal: System.Principal, Source: "review"}
+	}
+	return Caller{Principal: it.DecidedBy, Source: "review"}
+}
+
+// applyItems runs pass p over every item of rv, page by page, and returns
+// how many items it carried out (items another run carried out meanwhile
+// are not counted).
+func (r *Reviews) applyItems(ctx context.Context, rv *Review, p application) (int, error) {
+	done := 0
+	for after := 0; after < rv.Items; after += reviewBatch {
+		page, err := r.s.store.ReviewItems(ctx, rv.ID, after, reviewBatch)
+		if err != nil {
+			return done, err
+		}
+		n, err := r.applyAll(ctx, rv, page, p)
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// applyAll carries out the due items of a page, in Changes of up to
+// applyBatch items. Items of the admin role, and a batch that meets a
 // conflict, are applied one by one, so that last-admin protection and
 // compare-and-set decide per item.
-func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) error {
+func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem, p application) (int, error) {
 	var batch []*ReviewItem
+	done := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -240,83 +279,93 @@ func (r *Reviews) applyAll(ctx context.Context, rv *Review, page []ReviewItem) e
 		now := r.s.clock.Now()
 		var ch Change
 		for _, was := range batch {
-			if err := r.outcome(ctx, rv, was, now, &ch); err != nil {
+			if err := r.outcome(ctx, rv, was, p, now, &ch); err != nil {
 				return err
 			}
 		}
 		err := r.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			for _, was := range batch {
-				if err := r.apply(ctx, rv, was); err != nil {
+				ok, err := r.apply(ctx, rv, was, p)
+				if err != nil {
 					return err
 				}
+				done += btoi(ok)
 			}
 		} else if err != nil {
 			return fmt.Errorf("review %s: %w", rv.ID, err)
+		} else {
+			done += len(batch)
 		}
 		batch = batch[:0]
 		return nil
 	}
 	for i := range page {
 		switch {
-		case page[i].Outcome != "":
+		case !p.due(&page[i]):
 		case page[i].Role == r.s.dir().AdminRole:
-			if err := r.apply(ctx, rv, &page[i]); err != nil {
-				return err
+			ok, err := r.apply(ctx, rv, &page[i], p)
+			if err != nil {
+				return done, err
 			}
+			done += btoi(ok)
 		default:
 			if batch = append(batch, &page[i]); len(batch) == applyBatch {
 				if err := flush(); err != nil {
-					return err
+					return done, err
 				}
 			}
 		}
 	}
-	return flush()
+	return done, flush()
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // apply carries out one item's decision by itself, retrying on conflict
-// until it is applied here or was applied by another run.
-func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem) error {
+// until it is applied here (true) or was applied by another run (false).
+func (r *Reviews) apply(ctx context.Context, rv *Review, was *ReviewItem, p application) (bool, error) {
 	for range maxRetries {
 		now := r.s.clock.Now()
 		var ch Change
-		if err := r.outcome(ctx, rv, was, now, &ch); err != nil {
-			return err
+		if err := r.outcome(ctx, rv, was, p, now, &ch); err != nil {
+			return false, err
 		}
 		err := r.s.Commit(ctx, ch)
 		if ErrorCode(err) == ECONFLICT {
 			cur, err := r.s.store.ReviewItem(ctx, was.Review, was.N)
 			if err != nil {
-				return err
+				return false, err
 			}
-			if cur.Outcome != "" {
-				return nil // applied by another run
+			if !p.due(cur) {
+				return false, nil // applied by another run
 			}
 			was = cur
 			continue
 		} else if err != nil {
-			return fmt.Errorf("review %s item %d: %w", was.Review, was.N, err)
+			return false, fmt.Errorf("review %s item %d: %w", was.Review, was.N, err)
 		}
-		return nil
+		return true, nil
 	}
-	return Errorf(ECONFLICT, "Review item %s/%d is changing too quickly.", was.Review, was.N)
+	return false, Errorf(ECONFLICT, "Review item %s/%d is changing too quickly.", was.Review, was.N)
 }
 
 // outcome adds to ch what carrying out was's decision takes: a removal goes
 // through the same change as Unassign (last-admin protection included),
 // committed together with the item's outcome, so it happens once.
-func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now time.Time, ch *Change) error {
+func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, p application, now time.Time, ch *Change) error {
 	it := was.Clone()
 	it.AppliedAt = now
-	by := Caller{Principal: it.DecidedBy, Source: "review"}
-	if by.Principal == "" {
-		by.Principal = System.Principal
-	}
+	by := p.by(it)
 	switch {
 	case it.Decision != DecisionRemove:
 		it.Outcome = OutcomeKept
-	case !rv.Plan.AutoApply:
+	case !p.apply:
 		it.Outcome = OutcomeNotApplied
 	default:
 		a, err := r.s.assignment(ctx, it.Kind, it.Principal, it.Role)
@@ -345,7 +394,7 @@ func (r *Reviews) outcome(ctx context.Context, rv *Review, was *ReviewItem, now 
 		ch.Unschedule = append(ch.Unschedule, un.Unschedule...)
 		ch.Audit = append(ch.Audit, un.Audit...)
 		if a.Source == "config" {
-			ch.PutRemovals = append(ch.PutRemovals, ReviewRemoval{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: by.Principal, At: now})
+			ch.PutRemovals = append(ch.PutRemovals, ReviewRemoval{Key: a.Key(), Kind: a.Kind, Principal: a.Principal, Role: a.Role, Review: rv.ID, DecidedBy: decider(it).Principal, At: now})
 		}
 		if err := r.s.Announce(ch, Event{Kind: EventAssignment, Severity: SeverityInfo, Time: now, Actor: by.Principal, Assignment: a,
 			Message: fmt.Sprintf("review %s removed %s's %s assignment for %s", rv.ID, a.Principal, a.Kind, a.Role)}); err != nil {

@@ -23,12 +23,16 @@ const reviewBatch = 200
 // reviewers, records their decisions, reminds, and at the end applies the
 // results through the same removal path as Unassign.
 type Reviews struct {
-	s     *Service
-	plans map[string]ReviewPlan
+	s         *Service
+	plans     map[string]ReviewPlan
+	retention time.Duration // how long closed reviews are kept
 }
 
-func newReviews(s *Service, plans []ReviewPlan) *Reviews {
-	r := &Reviews{s: s, plans: map[string]ReviewPlan{}}
+func newReviews(s *Service, plans []ReviewPlan, retention time.Duration) *Reviews {
+	if retention <= 0 {
+		retention = DefaultReviewRetention
+	}
+	r := &Reviews{s: s, plans: map[string]ReviewPlan{}, retention: retention}
 	for _, p := range plans {
 		r.plans[p.Name] = p
 	}
@@ -67,6 +71,8 @@ func (r *Reviews) runJob(ctx context.Context, j Job) error {
 		return r.remind(ctx, j.Ref)
 	case JobReviewEnd:
 		return r.endStage(ctx, j.Ref, System, false)
+	case JobReviewPurge:
+		return r.purge(ctx, j.Ref)
 	}
 	return nil
 }

@@ -47,6 +47,10 @@ type Config struct {
 	// Denied, Canceled, TimedOut, Failed) is kept before the scheduler
 	// deletes it; its audit events stay. Default DefaultRequestRetention.
 	RequestRetention time.Duration
+	// ReviewRetention is how long a closed access review and its items are
+	// kept before the scheduler deletes them; their audit events stay.
+	// Default DefaultReviewRetention.
+	ReviewRetention time.Duration
 	// Errors reports failures of work done after a commit or in the
 	// background (a target call, a notice); default: dropped.
 	Errors func(error)
@@ -117,7 +121,7 @@ func NewService(c Config) (*Service, error) {
 	if s.archive, s.auditHot = c.AuditArchive, c.AuditHot; s.auditHot <= 0 {
 		s.auditHot = DefaultAuditHot
 	}
-	s.reviews = newReviews(s, c.Reviews)
+	s.reviews = newReviews(s, c.Reviews, c.ReviewRetention)
 	s.alerts = newAlerts(s, c.Alerts)
 	s.events = triggeringSink{alerts: s.alerts, next: s.events}
 	if s.issuer == "" {

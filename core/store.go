@@ -124,6 +124,10 @@ type ReviewStore interface {
 	// ReviewRemovals returns every assignment removal a review decided that
 	// is still remembered, by assignment key.
 	ReviewRemovals(ctx context.Context) ([]ReviewRemoval, error)
+	// PurgeReview deletes a closed review and its items, counts and
+	// indexes if its stored version equals expect (ECONFLICT otherwise;
+	// ENOTFOUND when it is gone). Audit events and review removals stay.
+	PurgeReview(ctx context.Context, id string, expect int64) error
 	// LastActivations returns when each of principals last opened a window
 	// for role; principals who never did are left out. Every OpenWindows
 	// write records its window's start as the pair's last activation.

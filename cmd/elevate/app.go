@@ -94,7 +94,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	m.Service, err = core.NewService(core.Config{
-		JobLease: lease, RequestRetention: cfg.Retention.Requests, AuditArchive: m.archive, AuditHot: cfg.Audit.Hot,
+		JobLease: lease, RequestRetention: cfg.Retention.Requests, ReviewRetention: cfg.Retention.Reviews, AuditArchive: m.archive, AuditHot: cfg.Audit.Hot,
 		Store: m.Store, Directory: cfg.Directory, Clock: m.Clock, OTP: totp.TOTP{}, MFAKey: key, Targets: m.Metrics.Targets(m.Targets),
 		Issuer: cfg.MFA.Issuer, Location: cfg.Location, Observer: m.Metrics, Reviews: cfg.Reviews, Alerts: cfg.Alerts,
 		Events: m.Metrics.Events(courier{m}), Errors: func(err error) { log.Error().Err(err).Msg("background work failed") },

@@ -24,6 +24,9 @@ Usage:
   elevate config validate [--store] FILE check a config file; problems as FILE:LINE: field: message
                                          (--store: also the lines of assignments an access review removed)
   elevate review export --config FILE --id ID [--format csv|json]
+  elevate review apply --config FILE --id ID --as PRINCIPAL
+                                         carry out the removals a closed review left (auto_apply: false),
+                                         as PRINCIPAL (an admin or one of the review's owners)
   elevate audit export --config FILE [--since T] [--until T] [--principal P] [--role R] [--format csv|json]
   elevate audit verify --config FILE | --file EXPORT.json [--anchors FILE] [--anchor SEQ:HASH ...]
                                          (anchors: audit heads kept outside the store; a rewritten log fails)
@@ -86,10 +89,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			err = cmdValidate(ctx, args[2:], stdout, stderr)
 		}
 	case "review":
-		if len(args) > 1 && args[1] == "export" {
+		switch {
+		case len(args) > 1 && args[1] == "export":
 			err = cmdReviewExport(ctx, args[2:], stdout, stderr)
-		} else {
-			err = usageError("review: use `review export --config FILE --id ID`")
+		case len(args) > 1 && args[1] == "apply":
+			err = cmdReviewApply(ctx, args[2:], stdout, stderr)
+		default:
+			err = usageError("review: use `review export --config FILE --id ID` or `review apply --config FILE --id ID --as PRINCIPAL`")
 		}
 	case "breakglass":
 		err = cmdBreakGlass(ctx, args[1:], stdout, stderr)
@@ -234,6 +240,36 @@ func cmdReviewExport(ctx context.Context, args []string, stdout, stderr io.Write
 		return fmt.Errorf("review %s: %s", *id, core.ErrorMessage(err))
 	}
 	return core.WriteReviewReport(stdout, *format, rv, items)
+}
+
+// cmdReviewApply carries out the removals a closed review left to an
+// admin, as the principal --as names (core authorizes them as in chat).
+func cmdReviewApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("review apply", stderr)
+	cfgPath := fs.String("config", os.Getenv("ELEVATE_CONFIG"), "config file")
+	id := fs.String("id", "", "the review id (rv-...)")
+	as := fs.String("as", "", "the principal applying them: an admin or one of the review's owners")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || *as == "" {
+		return usageError("review apply: give --id and --as")
+	}
+	m, err := NewMain(ctx, *cfgPath, newLogger(stderr), Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	r, err := m.Service.Reviews().Apply(ctx, core.Caller{Principal: *as, Source: "cli"}, *id)
+	if err != nil {
+		return fmt.Errorf("review apply %s: %s", *id, core.ErrorMessage(err))
+	}
+	if r.Applied == 0 {
+		fmt.Fprintf(stdout, "review apply: nothing left to apply in %s (%s)\n", *id, core.Totals(r.Counts))
+		return nil
+	}
+	fmt.Fprintf(stdout, "review apply: %d decided removal(s) of %s carried out (%s)\n", r.Applied, *id, core.Totals(r.Counts))
+	return nil
 }
 
 // parseTimeFlag reads a --since/--until value: RFC3339 or YYYY-MM-DD (UTC).

@@ -136,6 +136,10 @@ type RetentionSettings struct {
 	// Requests is how long a final request is kept before the scheduler
 	// deletes it (its audit events stay); default core.DefaultRequestRetention.
 	Requests time.Duration
+	// Reviews is how long a closed access review and its items are kept
+	// (their audit events and the removals they decided stay); default
+	// core.DefaultReviewRetention.
+	Reviews time.Duration
 }
 
 // AuditSettings configure where the audit trail goes besides the store.

@@ -154,6 +154,7 @@ type reviewSpec struct {
 	Fallback      []string          `yaml:"fallback"`
 	Stages        []reviewStageSpec `yaml:"stages"`
 	Reminders     []string          `yaml:"reminders"`
+	Owners        []string          `yaml:"owners"`
 	Channel       string            `yaml:"channel"`
 	PostProgress  bool              `yaml:"post_progress"`
 	AutoApply     *bool             `yaml:"auto_apply"`
@@ -180,6 +181,7 @@ type storeSpec struct {
 
 type retentionSpec struct {
 	Requests string `yaml:"requests"`
+	Reviews  string `yaml:"reviews"`
 }
 
 type auditSpec struct {

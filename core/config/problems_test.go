@@ -248,6 +248,8 @@ func TestProblems(t *testing.T) {
 			"store.redis_mode", `unknown mode "galaxy": use cluster`},
 		{"bad retention", with("top", "retention: {requests: soon} #<"),
 			"retention.requests", `cannot read duration "soon"`},
+		{"bad review retention", with("top", "retention: {reviews: later} #<"),
+			"retention.reviews", `cannot read duration "later"`},
 		{"bad audit hot", with("top", "audit: {hot: forever} #<"),
 			"audit.hot", `cannot read duration "forever"`},
 		{"bad syslog URL", with("top", "audit:\n  siem: {syslog: 'udp://h:514'} #<"),

@@ -19,6 +19,7 @@ func (l *loader) reviews(spec *fileFormat, roles map[string]*core.Role, channels
 		p := core.ReviewPlan{Name: name, PermanentOnly: s.PermanentOnly, Occurrences: s.Occurrences, Channel: s.Channel, PostProgress: s.PostProgress,
 			AutoApply: s.AutoApply == nil || *s.AutoApply, RequireReason: s.RequireReason}
 		p.Roles = l.reviewRoles(path, s, roles)
+		p.Owners = l.owners(path+".owners", s.Owners, spec)
 		switch s.Assignments {
 		case "", "both":
 			p.Kinds = []core.AssignmentKind{core.Eligible, core.Active}
@@ -143,6 +144,25 @@ func (l *loader) reviewers(path string, list []string, spec *fileFormat) []strin
 			}
 		}
 		out = appendNew(out, r)
+	}
+	return out
+}
+
+// owners checks a review's owners: principals and group:NAME.
+func (l *loader) owners(path string, list []string, spec *fileFormat) []string {
+	var out []string
+	for i, o := range list {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		if name, isGroup := strings.CutPrefix(o, core.GroupPrefix); isGroup {
+			if _, ok := spec.Groups[name]; !ok {
+				l.problem(ip, "unknown group %s: define it under groups", quote(name))
+				continue
+			}
+		} else if _, ok := spec.Principals[o]; !ok {
+			l.problem(ip, "unknown owner %s: a principal or group:NAME", quote(o))
+			continue
+		}
+		out = appendNew(out, o)
 	}
 	return out
 }

@@ -33,6 +33,7 @@ func TestReviewDefinition(t *testing.T) {
       - {reviewers: [self], duration: 3d}
       - {reviewers: [manager], fallback: [group:leads], duration: 4d}
     reminders: [25%, 12h]
+    owners: [bob, group:leads]
     channel: sec
     post_progress: true
     auto_apply: false
@@ -51,7 +52,7 @@ func TestReviewDefinition(t *testing.T) {
 	want := fmt.Sprint(core.ReviewPlan{Name: "quarterly", Roles: []string{"admin"}, Kinds: []core.AssignmentKind{core.Eligible}, PermanentOnly: true,
 		Start: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Every: core.Period{Months: 3}, Occurrences: 4,
 		Stages:    []core.ReviewStage{{Reviewers: []string{"self"}, Duration: 72 * time.Hour}, {Reviewers: []string{"manager"}, Fallback: []string{"group:leads"}, Duration: 96 * time.Hour}},
-		Reminders: []core.Reminder{{Fraction: 0.25}, {Before: 12 * time.Hour}}, Channel: "sec", PostProgress: true, IfNoAnswer: core.DecisionRecommendation,
+		Reminders: []core.Reminder{{Fraction: 0.25}, {Before: 12 * time.Hour}}, Owners: []string{"bob", "group:leads"}, Channel: "sec", PostProgress: true, IfNoAnswer: core.DecisionRecommendation,
 		RequireReason: true, UnusedFor: 60 * 24 * time.Hour})
 	if got := fmt.Sprint(p); got != want {
 		t.Fatalf("plan:\ngot  %s\nwant %s", got, want)
@@ -66,6 +67,12 @@ func TestReviewDefinition(t *testing.T) {
 	cfg, err = config.Parse("t.yaml", []byte(with("top", review)), time.Now())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.Retention.Reviews != core.DefaultReviewRetention {
+		t.Fatalf("default review retention = %s", cfg.Retention.Reviews)
+	}
+	if c, err := config.Parse("t.yaml", []byte(with("top", review+"retention: {reviews: 30d}")), time.Now()); err != nil || c.Retention.Reviews != 30*24*time.Hour {
+		t.Fatalf("retention.reviews: 30d = %v, %v", c.Retention.Reviews, err)
 	}
 	if p := cfg.Reviews[0]; !p.AutoApply || p.IfNoAnswer != core.DecisionKeep || p.UnusedFor != core.DefaultUnusedFor || len(p.Reminders) != 2 || len(p.Kinds) != 2 {
 		t.Fatalf("defaults = %+v", p)
@@ -85,6 +92,8 @@ func TestReviewProblems(t *testing.T) {
 		{"bad if_no_answer", set("reviewers: [dana]", "reviewers: [dana]\n    if_no_answer: maybe #<"), "reviews.weekly.if_no_answer", "want keep, remove or recommendation"},
 		{"reminder past the duration", set("reviewers: [dana]", "reviewers: [dana]\n    reminders: [5d] #<"), "reviews.weekly.reminders[0]", "not within a review"},
 		{"bad percentage", set("reviewers: [dana]", "reviewers: [dana]\n    reminders: [150%] #<"), "reviews.weekly.reminders[0]", "percentage"},
+		{"unknown owner", set("reviewers: [dana]", "reviewers: [dana]\n    owners: [zed] #<"), "reviews.weekly.owners[0]", `unknown owner "zed"`},
+		{"unknown owner group", set("reviewers: [dana]", "reviewers: [dana]\n    owners: [group:nope] #<"), "reviews.weekly.owners[0]", `unknown group "nope"`},
 		{"unknown channel", set("reviewers: [dana]", "reviewers: [dana]\n    channel: nope #<"), "reviews.weekly.channel", `unknown channel "nope"`},
 		{"too many stages", set("    duration: 3d\n    reviewers: [dana]\n", "    stages: #<\n"+strings.Repeat("      - {reviewers: [self], duration: 1d}\n", 4)), "reviews.weekly.stages", "at most 3 stages"},
 		{"bad manager", with("principals", "  bob: {manager: zed} #<", "top", review), "principals.bob.manager", `manager "zed" must be another principal`},

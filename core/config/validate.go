@@ -68,9 +68,12 @@ func (l *loader) build(spec *fileFormat) *Config {
 
 // retention builds the retention settings, defaults applied.
 func (l *loader) retention(s retentionSpec) RetentionSettings {
-	out := RetentionSettings{Requests: core.DefaultRequestRetention}
+	out := RetentionSettings{Requests: core.DefaultRequestRetention, Reviews: core.DefaultReviewRetention}
 	if d, ok := l.duration("retention.requests", s.Requests, false); ok && d > 0 {
 		out.Requests = d
+	}
+	if d, ok := l.duration("retention.reviews", s.Reviews, false); ok && d > 0 {
+		out.Reviews = d
 	}
 	return out
 }

@@ -256,3 +256,29 @@ func (s *Store) LastActivations(ctx context.Context, role string, principals []s
 	}
 	return out, nil
 }
+
+// PurgeReview deletes the review, its items, counts and pending indexes if
+// its stored version equals expect.
+func (s *Store) PurgeReview(ctx context.Context, id string, expect int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rv, ok := s.rv.byID[id]
+	switch {
+	case !ok:
+		return core.Errorf(core.ENOTFOUND, "No review %s.", id)
+	case rv.Version != expect:
+		return core.Errorf(core.ECONFLICT, "Review %s changed meanwhile (version %d, expected %d).", id, rv.Version, expect)
+	}
+	delete(s.rv.byID, id)
+	delete(s.rv.items, id)
+	delete(s.rv.counts, id)
+	for k := range s.rv.pending {
+		if k.review == id {
+			delete(s.rv.pending, k)
+		}
+	}
+	return nil
+}

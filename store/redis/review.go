@@ -367,3 +367,45 @@ func (s *Store) LastActivations(ctx context.Context, role string, principals []s
 	}
 	return out, nil
 }
+
+// purgeReviewScript deletes the review KEYS[1] (id ARGV[1]) if its version
+// is ARGV[2]: its item hash KEYS[2], its counts KEYS[3], its place in the
+// open set KEYS[4], and for each of its ARGV[4] possible stages the
+// reviewer counts and, named by them, the reviewers' pending sets (key
+// prefix ARGV[3]). It returns the stored version: 0 when absent; the
+// script deleted the review when that equals ARGV[2].
+var purgeReviewScript = goredis.NewScript(`
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local v = tonumber(cjson.decode(raw).version) or -1
+if v ~= tonumber(ARGV[2]) then return v end
+for stage = 0, tonumber(ARGV[4]) - 1 do
+  local who = ARGV[3] .. 'revwho:' .. ARGV[1] .. ':' .. stage
+  for _, name in ipairs(redis.call('HKEYS', who)) do
+    redis.call('DEL', ARGV[3] .. 'revpend:' .. ARGV[1] .. ':' .. stage .. ':' .. name)
+  end
+  redis.call('DEL', who)
+end
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
+redis.call('SREM', KEYS[4], ARGV[1])
+return v
+`)
+
+// PurgeReview deletes the review, its items, counts and pending indexes if
+// its stored version equals expect.
+func (s *Store) PurgeReview(ctx context.Context, id string, expect int64) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	keys := []string{s.keys.review(id), s.keys.reviewItems(id), s.keys.reviewCounts(id), s.keys.openReviews()}
+	have, err := purgeReviewScript.Run(ctx, s.client, keys, id, expect, s.keys.tag, core.MaxReviewStages).Int64()
+	switch {
+	case err != nil:
+		return fmt.Errorf("redis purge review %s: %w", id, err)
+	case have == 0:
+		return core.Errorf(core.ENOTFOUND, "No review %s.", id)
+	case have != expect:
+		return core.Errorf(core.ECONFLICT, "Review %s changed meanwhile (version %d, expected %d).", id, have, expect)
+	}
+	return nil
+}

@@ -190,3 +190,71 @@ func testLastActivations(t *testing.T, s core.Store) {
 		t.Fatalf("LastActivations = %v, want alice at %v", got, w.Window.Start)
 	}
 }
+
+// testPurgeReview: a review is deleted only at the expected version, with
+// its items, counts and indexes; another review, the removals reviews
+// decided and the audit trail stay.
+func testPurgeReview(t *testing.T, s core.Store) {
+	ctx := t.Context()
+	for _, id := range []string{"rv-old", "rv-new"} {
+		rv := &core.Review{ID: id, State: core.ReviewOpen, Created: ms(time.Now()), Items: 2, Plan: core.ReviewPlan{Roles: []string{"db"}}}
+		c := core.Change{Reviews: []core.ReviewWrite{{Review: rv}}, Audit: []core.AuditEvent{{Action: "review_start", ReviewID: id}}}
+		for n, who := range []string{"alice", "dave"} {
+			c.ReviewItems = append(c.ReviewItems, core.ReviewItemWrite{Item: newReviewItem(id, n+1, who, "bob")})
+		}
+		mustApply(t, s, c)
+	}
+	// rv-old: item 1 decided, item 2 left pending in the index, then closed.
+	was := mustReviewItem(t, s, "rv-old", 1)
+	it := was.Clone()
+	it.Decision, it.DecidedBy, it.Outcome = core.DecisionRemove, "bob", core.OutcomeRemoved
+	closed := &core.Review{ID: "rv-old", State: core.ReviewClosed, Created: ms(time.Now()), Items: 2, Plan: core.ReviewPlan{Roles: []string{"db"}}}
+	mustApply(t, s, core.Change{Reviews: []core.ReviewWrite{{Review: closed, Expect: 1}}, ReviewItems: []core.ReviewItemWrite{{Item: it, Was: was}},
+		PutRemovals: []core.ReviewRemoval{{Key: "eligible/alice/db", Kind: core.Eligible, Principal: "alice", Role: "db", Review: "rv-old", DecidedBy: "bob"}}})
+
+	wantCode(t, s.PurgeReview(ctx, "rv-old", 1), core.ECONFLICT)
+	if _, err := s.Review(ctx, "rv-old"); err != nil {
+		t.Fatalf("a refused purge deleted the review: %v", err)
+	}
+	if err := s.PurgeReview(ctx, "rv-old", 2); err != nil {
+		t.Fatalf("purge: %v", err)
+	}
+	wantCode(t, s.PurgeReview(ctx, "rv-old", 2), core.ENOTFOUND)
+	if _, err := s.Review(ctx, "rv-old"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("a purged review is still read: %v", err)
+	}
+	if _, err := s.ReviewItem(ctx, "rv-old", 1); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("a purged review's item is still read: %v", err)
+	}
+	if items, err := s.ReviewItems(ctx, "rv-old", 0, 10); err != nil || len(items) != 0 {
+		t.Fatalf("a purged review's items = %v, %v", items, err)
+	}
+	ns, total := mustPending(t, s, "rv-old", 0, "bob", 0, 10)
+	if len(ns) != 0 || total != 0 {
+		t.Fatalf("a purged review's pending index = %v (%d)", ns, total)
+	}
+	if who, err := s.ReviewReviewers(ctx, "rv-old", 0); err != nil || len(who) != 0 {
+		t.Fatalf("a purged review's reviewers = %v, %v", who, err)
+	}
+	if counts, err := s.ReviewCounts(ctx, "rv-old"); err != nil || len(counts) != 0 {
+		t.Fatalf("a purged review's counts = %v, %v", counts, err)
+	}
+	open, err := s.OpenReviews(ctx)
+	if err != nil || len(open) != 1 || open[0].ID != "rv-new" {
+		t.Fatalf("open reviews after the purge = %v, %v", open, err)
+	}
+	ns, total = mustPending(t, s, "rv-new", 0, "bob", 0, 10)
+	wantInts(t, "rv-new's pending", ns, 1, 2)
+	if total != 2 {
+		t.Fatalf("rv-new's pending total = %d", total)
+	}
+	if rm, err := s.ReviewRemovals(ctx); err != nil || len(rm) != 1 || rm[0].Review != "rv-old" {
+		t.Fatalf("removals after the purge = %v, %v", rm, err)
+	}
+	events, head := mustAudit(t, s)
+	if len(events) != 2 || core.VerifyAudit(events, head) != nil {
+		t.Fatalf("audit after the purge: %v", events)
+	}
+	// A purged id may be used again from scratch.
+	mustApply(t, s, core.Change{Reviews: []core.ReviewWrite{{Review: &core.Review{ID: "rv-old", State: core.ReviewOpen}}}})
+}

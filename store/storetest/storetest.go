@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Cursor", testCursor},
 		{"TrimAudit", testTrimAudit},
 		{"Reviews", testReviews},
+		{"PurgeReview", testPurgeReview},
 		{"ReviewChangeIsAtomic", testReviewChangeIsAtomic},
 		{"ReviewRemovals", testReviewRemovals},
 		{"LastActivations", testLastActivations},
