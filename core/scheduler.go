@@ -131,6 +131,8 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 		err = s.purge(ctx, j.Ref)
 	case JobArchive:
 		err = s.archiveJob(ctx)
+	case JobRetentionSweep:
+		err = s.sweepRetention(ctx, h)
 	default:
 		run := s.handler(j.Kind)
 		if run == nil {

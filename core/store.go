@@ -96,6 +96,10 @@ type Store interface {
 	// Adapters use it to de-duplicate retried deliveries.
 	Once(ctx context.Context, key string, ttl time.Duration) (bool, error)
 
+	// RequestScanner reads every stored request in batches, and keeps
+	// named durable cursors (see RequestScanner).
+	RequestScanner
+
 	ReviewStore
 }
 

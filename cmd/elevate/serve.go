@@ -94,11 +94,16 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		err = m.startSIEM(ctx)
 	}
 	if err != nil {
+		err = fmt.Errorf("audit: %w", err)
+	} else if err = m.Service.ScheduleRetentionSweep(ctx); err != nil {
+		err = fmt.Errorf("retention: %w", err)
+	}
+	if err != nil {
 		ln.Close()
 		if metricsLn != nil {
 			metricsLn.Close()
 		}
-		return fmt.Errorf("audit: %w", err)
+		return err
 	}
 
 	mux := http.NewServeMux()

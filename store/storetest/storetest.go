@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Once", testOnce},
 		{"Lease", testLease},
 		{"PurgeRequest", testPurgeRequest},
+		{"ScanRequests", testScanRequests},
 		{"Cursor", testCursor},
 		{"TrimAudit", testTrimAudit},
 		{"Reviews", testReviews},
