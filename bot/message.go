@@ -12,7 +12,11 @@ type Message struct {
 	Form      *Form // set when the bot needs more input before it can act
 	File      *File // an attachment: a QR code, an audit export
 	Tone      Tone
-	Ephemeral bool   // only the caller should see it
+	Ephemeral bool // only the caller should see it
+	// Replace says that, answering a click, the message is the new state of
+	// the message that carried the button (a reviewer's page after a
+	// decision): adapters edit that message in place instead of replying.
+	Replace   bool
 	RequestID string // the request the message is about, for updating its copies
 	ReviewID  string // the access review the message is about
 	AlertID   string // the security alert the message is about

@@ -36,7 +36,8 @@ func (b *Bot) runReview(ctx context.Context, c core.Caller, cmd Command) (Messag
 		if err != nil {
 			return Message{}, err
 		}
-		return Message{Text: fmt.Sprintf("Accepted the recommendation on %d item(s) of %s.", n, cmd.ReviewID), Tone: ToneSuccess, Ephemeral: true}, nil
+		return Message{Title: "Access review " + cmd.ReviewID, Text: fmt.Sprintf("Accepted the recommendation on %d item(s) of %s.", n, cmd.ReviewID),
+			Tone: ToneSuccess, Ephemeral: true, ReviewID: cmd.ReviewID, Replace: true}, nil
 	case VerbReviewStart:
 		r, err := rv.Start(ctx, c, cmd.Role, cmd.Duration, strings.Fields(cmd.Text))
 		if err != nil {
@@ -92,7 +93,10 @@ func (b *Bot) submitReason(ctx context.Context, c core.Caller, s Submission) (Me
 // decidedItem confirms a decision and shows what is left for the caller.
 func (b *Bot) decidedItem(ctx context.Context, c core.Caller, it *core.ReviewItem) (Message, error) {
 	verb := map[core.ReviewDecision]string{core.DecisionKeep: "Keep", core.DecisionRemove: "Remove"}[it.Decision]
-	m := Message{Text: fmt.Sprintf("%s #%d (%s, %s, %s): recorded; it applies when the review ends.", verb, it.N, it.Principal, it.Role, it.Kind), Tone: ToneSuccess, Ephemeral: true, ReviewID: it.Review}
+	// The answer replaces the page the reviewer clicked: the decided item
+	// shows its decision and loses its buttons.
+	m := Message{Title: "Access review " + it.Review, Text: fmt.Sprintf("%s #%d (%s, %s, %s): recorded; it applies when the review ends.", verb, it.N, it.Principal, it.Role, it.Kind),
+		Tone: ToneSuccess, Ephemeral: true, ReviewID: it.Review, Replace: true}
 	page, err := b.svc.Reviews().Pending(ctx, c, it.Review, 0)
 	if err != nil {
 		return m, nil // the decision stands; the count is a courtesy
@@ -137,7 +141,7 @@ func (b *Bot) review(ctx context.Context, c core.Caller, id string, page int) (M
 		return Message{}, err
 	}
 	rv := pr.Review
-	m := Message{Title: "Access review " + rv.ID, Ephemeral: true, ReviewID: rv.ID}
+	m := Message{Title: "Access review " + rv.ID, Ephemeral: true, ReviewID: rv.ID, Replace: page > 1}
 	state := fmt.Sprintf("open until %s", b.clock(rv.StageEnd))
 	if rv.State == core.ReviewClosed {
 		state = "closed at " + b.clock(rv.Closed)

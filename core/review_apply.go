@@ -35,7 +35,7 @@ func (r *Reviews) Apply(ctx context.Context, c Caller, id string) (*ReviewApplie
 	if err != nil {
 		return nil, err
 	}
-	if err := r.authorizeOwner(ctx, c, rv, "apply the removals of "+id); err != nil {
+	if err := r.authorizeOwner(ctx, c, rv, "apply its removals"); err != nil {
 		return nil, err
 	}
 	if rv.State != ReviewClosed {

@@ -157,6 +157,13 @@ func (a *Adapter) runAction(ic slackapi.InteractionCallback, act slackapi.BlockA
 	}
 	o := a.newOrigin("action", ic.User.ID)
 	o.responseURL, o.triggerID, o.home, o.command = ic.ResponseURL, ic.TriggerID, ic.View.Type == slackapi.VTHomeTab, act.Value
+	if c := ic.Container; c.Type == "message" && c.ChannelID != "" && c.MessageTs != "" {
+		if c.IsEphemeral {
+			o.ephemeral = true
+		} else {
+			o.message = c.ChannelID + "/" + c.MessageTs
+		}
+	}
 	if o.home {
 		o.responseURL = ""
 	}
@@ -256,6 +263,7 @@ func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submiss
 		return
 	}
 	o.requestID, o.role = sub.Hidden["request"], firstNonEmpty(sub.Values["role"], sub.Hidden["role"])
+	o.message = sourceOf(ic.View)
 	var m bot.Message
 	c, err := a.caller(ctx, ic.User.ID)
 	if err == nil {
@@ -273,7 +281,7 @@ func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submiss
 	case err != nil:
 		h.hand(nil)
 	case m.Form != nil:
-		if view, verr := modalOf(m.Form); verr == nil && h.hand(slackapi.NewUpdateViewSubmissionResponse(&view)) {
+		if view, verr := modalFrom(m.Form, o.message); verr == nil && h.hand(slackapi.NewUpdateViewSubmissionResponse(&view)) {
 			m.Form = nil
 			if !visible(m) && m.File == nil {
 				return

@@ -34,11 +34,17 @@ var errNotOurs = errors.New("not an elevate form")
 type formMeta struct {
 	Form   bot.FormID        `json:"form"`
 	Hidden map[string]string `json:"hidden,omitempty"`
+	// Source is "channel/ts" of the posted message whose button opened the
+	// modal: an answer that replaces that message edits it there.
+	Source string `json:"source,omitempty"`
 }
 
 // modalOf renders a form as a modal.
-func modalOf(f *bot.Form) (slackapi.ModalViewRequest, error) {
-	meta, err := json.Marshal(formMeta{Form: f.ID, Hidden: f.Hidden})
+func modalOf(f *bot.Form) (slackapi.ModalViewRequest, error) { return modalFrom(f, "") }
+
+// modalFrom renders a form opened by a button of the message source.
+func modalFrom(f *bot.Form, source string) (slackapi.ModalViewRequest, error) {
+	meta, err := json.Marshal(formMeta{Form: f.ID, Hidden: f.Hidden, Source: source})
 	if err != nil {
 		return slackapi.ModalViewRequest{}, err
 	}
@@ -113,6 +119,13 @@ func inputBlock(in bot.Input) *slackapi.InputBlock {
 // selectable reports whether options fit a static_select.
 func selectable(opts []string) bool {
 	return len(opts) > 0 && !slices.ContainsFunc(opts, func(o string) bool { return o == "" || len(o) > maxOptionValue })
+}
+
+// sourceOf returns the message whose button opened an elevate modal, if any.
+func sourceOf(v slackapi.View) string {
+	var meta formMeta
+	_ = json.Unmarshal([]byte(v.PrivateMetadata), &meta)
+	return meta.Source
 }
 
 // submissionOf reads a submitted elevate modal back into a bot.Submission.

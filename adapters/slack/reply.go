@@ -14,6 +14,7 @@ import (
 
 	"github.com/elevate-pim/elevate/bot"
 	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/notifications"
 )
 
 // errorReply is how Slack shows a core error code.
@@ -69,6 +70,8 @@ type origin struct {
 	responseURL string // ephemeral replies to the command or clicked message
 	triggerID   string // opens a modal, for 3 s
 	home        bool   // the click was in App Home: the reply shows there
+	message     string // "channel/ts" of the posted message whose button was clicked (or whose button opened the form)
+	ephemeral   bool   // the clicked message was an ephemeral reply: response_url replaces it
 	command     string // the command text, parsed again only to log its request id and role
 	requestID   string // for logs, when known
 	role        string // for logs, when known
@@ -94,7 +97,7 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 	}
 	o.log.Debug().Str("principal", o.principal).Str("request_id", m.RequestID).Bool("error", err != nil).Msg("slack reply")
 	if m.Form != nil && o.triggerID != "" {
-		if err := a.openModal(ctx, o.triggerID, m.Form); err != nil {
+		if err := a.openModal(ctx, o.triggerID, m.Form, o.message); err != nil {
 			o.log.Warn().Err(err).Str("form", string(m.Form.ID)).Msg("could not open modal; sending a button that opens it")
 		} else {
 			m.Form = nil
@@ -118,6 +121,9 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 		o.log.Warn().Msg("response_url is not a Slack URL; replying by DM")
 		o.responseURL = ""
 	}
+	if m.Replace && a.replace(ctx, o, m) {
+		return
+	}
 	switch {
 	case o.responseURL != "":
 		err := a.respond(ctx, o.responseURL, m)
@@ -132,6 +138,30 @@ func (a *Adapter) deliver(ctx context.Context, o origin, m bot.Message, err erro
 	if err := a.postDM(ctx, o.user, m); err != nil {
 		o.log.Error().Err(err).Str("principal", o.principal).Msg("reply lost: could not DM the user")
 	}
+}
+
+// replace edits the message a click came from into m, and reports
+// whether it did: chat.update on a posted message (a reviewer's DM), the
+// response_url's replace_original on an ephemeral reply.
+func (a *Adapter) replace(ctx context.Context, o origin, m bot.Message) bool {
+	var err error
+	switch {
+	case o.message != "":
+		err = a.Update(ctx, notifications.Ref{Platform: Platform, ID: o.message}, m)
+	case o.ephemeral && o.responseURL != "":
+		opts := append(msgOptions(m), slackapi.MsgOptionReplaceOriginal(o.responseURL))
+		err = a.call(ctx, "response_url", func(ctx context.Context) error {
+			_, _, err := a.api.PostMessageContext(ctx, "", opts...)
+			return err
+		})
+	default:
+		return false
+	}
+	if err != nil {
+		o.log.Warn().Err(err).Msg("could not edit the clicked message; replying instead")
+		return false
+	}
+	return true
 }
 
 // slackURL reports whether a response_url may be posted to: an https URL
@@ -261,9 +291,11 @@ func (a *Adapter) upload(ctx context.Context, channel string, m bot.Message) err
 	})
 }
 
-// openModal opens form as a modal with a trigger id.
-func (a *Adapter) openModal(ctx context.Context, triggerID string, f *bot.Form) error {
-	view, err := modalOf(f)
+// openModal opens form as a modal with a trigger id; source is the
+// message whose button asked for it, which the submission's answer may
+// replace.
+func (a *Adapter) openModal(ctx context.Context, triggerID string, f *bot.Form, source string) error {
+	view, err := modalFrom(f, source)
 	if err != nil {
 		return err
 	}
