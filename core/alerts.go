@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -247,26 +246,7 @@ func (a *Alerts) find(ctx context.Context, id string) (*Alert, error) {
 // List returns the open alerts, most severe first, then oldest first.
 // Admins and readers may look. Errors: EFORBIDDEN.
 func (a *Alerts) List(ctx context.Context, c Caller) ([]Alert, error) {
-	if err := a.s.authorize(ctx, c, "see alerts", a.s.dir().AdminRole, a.s.dir().ReaderRole); err != nil {
-		return nil, err
-	}
-	all, err := a.s.store.Alerts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Alert
-	for _, al := range all {
-		if al.Status == AlertOpen {
-			out = append(out, al)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if ri, rj := severityRank(out[i].Severity), severityRank(out[j].Severity); ri != rj {
-			return ri > rj
-		}
-		return out[i].FirstSeen.Before(out[j].FirstSeen)
-	})
-	return out, nil
+	return a.Find(ctx, c, AlertFilter{Status: AlertOpen})
 }
 
 // Get returns one alert in any state, for admins and readers.

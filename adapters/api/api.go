@@ -69,7 +69,7 @@ type route struct {
 
 // routes is every operation of the API, in one table.
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		{Route{"GET", "/roles"}, s.roles},
 		{Route{"GET", "/eligibility"}, s.eligibility},
 		{Route{"GET", "/assignments"}, s.assignments},
@@ -88,6 +88,7 @@ func (s *Server) routes() []route {
 		{Route{"GET", "/audit/head"}, s.auditHead},
 		{Route{"GET", "/check"}, s.check},
 	}
+	return append(append(rs, s.alertRoutes()...), s.reviewRoutes()...)
 }
 
 // Routes lists every operation the server answers, the OpenAPI document

@@ -70,13 +70,19 @@ func tokenHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 func newEnv(t *testing.T, wrap func(core.Store) core.Store) *env {
 	t.Helper()
+	return newEnvDir(t, wrap, directory())
+}
+
+// newEnvDir is newEnv with dir as the directory.
+func newEnvDir(t *testing.T, wrap func(core.Store) core.Store, dir *core.Directory) *env {
+	t.Helper()
 	e := &env{t: t, clock: clocktest.New(t0)}
 	e.store = redistest.NewStore(t)
 	if wrap != nil {
 		e.store = wrap(e.store)
 	}
 	var err error
-	e.svc, err = core.NewService(core.Config{Store: e.store, Directory: directory(), Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32)})
+	e.svc, err = core.NewService(core.Config{Store: e.store, Directory: dir, Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,3 +111,64 @@ func requestOf(r *core.Request) requestView {
 	}
 	return v
 }
+
+type alertView struct {
+	ID        string           `json:"id"`
+	Kind      core.AlertKind   `json:"kind"`
+	Scope     string           `json:"scope,omitempty"`
+	Severity  core.Severity    `json:"severity"`
+	Summary   string           `json:"summary"`
+	Subjects  []string         `json:"subjects"`
+	Report    []alertRowView   `json:"report"`
+	Status    core.AlertStatus `json:"status"`
+	FirstSeen time.Time        `json:"first_seen"`
+	LastSeen  time.Time        `json:"last_seen"`
+	Closed    time.Time        `json:"closed,omitzero"`
+	ClosedBy  string           `json:"closed_by,omitempty"`
+	Reason    string           `json:"reason,omitempty"`
+	Until     time.Time        `json:"until,omitzero"`
+}
+
+type alertRowView struct {
+	Subject   string `json:"subject"`
+	Principal string `json:"principal,omitempty"`
+	Role      string `json:"role,omitempty"`
+	Detail    string `json:"detail"`
+	Action    string `json:"action,omitempty"` // Remove, Convert: POST /alerts/{id}/remove|convert with this subject
+}
+
+func alertOf(a *core.Alert) alertView {
+	v := alertView{ID: a.ID, Kind: a.Kind, Scope: a.Scope, Severity: a.Severity, Summary: a.Summary, Subjects: a.Subjects, Report: []alertRowView{},
+		Status: a.Status, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Closed: a.Closed, ClosedBy: a.ClosedBy, Reason: a.Reason, Until: a.Until}
+	if v.Subjects == nil {
+		v.Subjects = []string{}
+	}
+	for _, r := range a.Report {
+		v.Report = append(v.Report, alertRowView{Subject: r.Subject, Principal: r.Principal, Role: r.Role, Detail: r.Detail, Action: r.Action})
+	}
+	return v
+}
+
+type reviewItemView struct {
+	Review         string              `json:"review"`
+	N              int                 `json:"n"`
+	Principal      string              `json:"principal"`
+	Role           string              `json:"role"`
+	Kind           core.AssignmentKind `json:"kind"`
+	Permanent      bool                `json:"permanent"`
+	Since          time.Time           `json:"since,omitzero"`
+	LastActivated  time.Time           `json:"last_activated,omitzero"`
+	Recommendation core.ReviewDecision `json:"recommendation"`
+	Stage          int                 `json:"stage"` // 1-based
+	Decision       core.ReviewDecision `json:"decision,omitempty"`
+	DecidedBy      string              `json:"decided_by,omitempty"`
+	Reason         string              `json:"reason,omitempty"`
+	DecidedAt      time.Time           `json:"decided_at,omitzero"`
+	Outcome        string              `json:"outcome,omitempty"`
+}
+
+func reviewItemOf(it *core.ReviewItem) reviewItemView {
+	return reviewItemView{Review: it.Review, N: it.N, Principal: it.Principal, Role: it.Role, Kind: it.Kind, Permanent: it.Permanent,
+		Since: it.Since, LastActivated: it.LastActivated, Recommendation: it.Recommendation, Stage: it.Stage + 1,
+		Decision: it.Decision, DecidedBy: it.DecidedBy, Reason: it.Reason, DecidedAt: it.DecidedAt, Outcome: it.Outcome}
+}
