@@ -154,38 +154,61 @@ func (a *Automation) Holdings(ctx context.Context, c Caller, principal, role str
 	return out, nil
 }
 
-// RequestFilter selects a principal's open requests; empty fields match all.
+// RequestFilter selects requests of one principal's history; empty
+// fields match all.
 type RequestFilter struct {
 	Principal string // "" = the caller
 	Role      string
 	State     State
+	Since     time.Time // created at or after
 }
 
-// OpenRequests returns the open requests (not yet final) that f selects,
-// sorted by id. A principal sees their own; admins and readers anyone's.
+// Match reports whether r passes the filter's role and state.
+func (f RequestFilter) Match(r *Request) bool {
+	return (f.Role == "" || r.Role == f.Role) && (f.State == "" || r.State == f.State)
+}
+
+// historyBatch is how many requests Requests reads from the store at a time.
+const historyBatch = 100
+
+// Requests returns up to limit requests that f selects from a principal's
+// history, final ones included, in the order they were created, after the
+// position from (the zero RequestPos: from the first, or from f.Since).
+// more says whether another page may follow, from the last one returned.
+// A principal sees their own; admins and readers anyone's.
 // Errors: EFORBIDDEN; ENOTFOUND for an unknown principal.
-func (a *Automation) OpenRequests(ctx context.Context, c Caller, f RequestFilter) ([]*Request, error) {
+func (a *Automation) Requests(ctx context.Context, c Caller, f RequestFilter, from RequestPos, limit int) (out []*Request, more bool, err error) {
 	if f.Principal == "" {
 		f.Principal = c.Principal
 	}
 	if _, err := a.s.dir().Principal(f.Principal); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := a.mayRead(ctx, c, f.Principal, 0, "see others' requests"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	open, err := a.s.store.OpenRequestsOf(ctx, f.Principal)
-	if err != nil {
-		return nil, err
+	if since := PosSince(f.Since); !f.Since.IsZero() && since.After(from) {
+		from = since
 	}
-	out := open[:0]
-	for _, r := range open {
-		if (f.Role == "" || r.Role == f.Role) && (f.State == "" || r.State == f.State) {
+	for {
+		page, err := a.s.store.RequestsOf(ctx, f.Principal, from, historyBatch)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, r := range page {
+			if !f.Match(r) {
+				continue
+			}
+			if len(out) == limit {
+				return out, true, nil
+			}
 			out = append(out, r)
 		}
+		if len(page) < historyBatch {
+			return out, false, nil
+		}
+		from = PosOf(page[len(page)-1])
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
 }
 
 // Check answers "does principal hold role now?" from the window key or a

@@ -19,6 +19,11 @@ type Store interface {
 	// OpenRequestsOf returns principal's requests whose state is not final,
 	// oldest first (by CreatedAt, then ID). It reads only principal's index.
 	OpenRequestsOf(ctx context.Context, principal string) ([]*Request, error)
+	// RequestsOf returns up to limit of principal's requests, final ones
+	// included, in the order of their RequestPos, starting after from (the
+	// zero RequestPos: from the first). It reads only principal's index,
+	// which every request write and PurgeRequest keep in step.
+	RequestsOf(ctx context.Context, principal string, from RequestPos, limit int) ([]*Request, error)
 	// AwaitingApproval returns the requests of the given roles that are in
 	// state PendingApproval, oldest first. It reads only those roles' indexes.
 	AwaitingApproval(ctx context.Context, roles ...string) ([]*Request, error)

@@ -69,8 +69,8 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, c core.Calle
 // pageSize bounds a page of GET /requests.
 const pageSize = 100
 
-// listRequests pages through a principal's open requests by id: cursor is
-// the last id of the previous page.
+// listRequests pages through a principal's requests, final ones
+// included, oldest first: cursor is the next_cursor of the previous page.
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, c core.Caller) error {
 	q := r.URL.Query()
 	limit := pageSize
@@ -81,33 +81,35 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, c core.Cal
 		}
 		limit = n
 	}
-	state := core.State(q.Get("state"))
-	if state != "" && !knownState(state) {
-		return badInput("state", "Unknown state "+strconv.Quote(string(state))+".")
+	f := core.RequestFilter{Principal: q.Get("principal"), Role: q.Get("role"), State: core.State(q.Get("state"))}
+	if f.State != "" && !knownState(f.State) {
+		return badInput("state", "Unknown state "+strconv.Quote(string(f.State))+".")
+	}
+	var err error
+	if f.Since, err = parseTime("since", q.Get("since")); err != nil {
+		return err
+	}
+	var from core.RequestPos
+	if v := q.Get("cursor"); v != "" {
+		var ok bool
+		if from, ok = core.ParseRequestPos(v); !ok {
+			return badInput("cursor", "cursor must be the next_cursor of a previous page.")
+		}
 	}
 	if err := principalOnly(c); err != nil {
 		return err
 	}
-	reqs, err := s.auto.OpenRequests(r.Context(), c, core.RequestFilter{Principal: q.Get("principal"), Role: q.Get("role"), State: state})
+	reqs, more, err := s.auto.Requests(r.Context(), c, f, from, limit)
 	if err != nil {
 		return err
 	}
-	cursor := q.Get("cursor")
 	out := []requestView{}
-	next := ""
 	for _, req := range reqs {
-		if req.ID <= cursor {
-			continue
-		}
-		if len(out) == limit {
-			next = out[len(out)-1].ID
-			break
-		}
 		out = append(out, requestOf(req))
 	}
 	body := map[string]any{"requests": out}
-	if next != "" {
-		body["next_cursor"] = next
+	if more {
+		body["next_cursor"] = core.PosOf(reqs[len(reqs)-1]).String()
 	}
 	return writeJSON(w, http.StatusOK, body)
 }

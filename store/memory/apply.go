@@ -90,6 +90,7 @@ func (s *Store) write(c core.Change, now time.Time) {
 		r := w.Request.Clone()
 		r.Version = w.Expect + 1
 		s.requests[r.ID] = r
+		s.reqOf.add(r.Principal, r.ID)
 		if r.State.Final() {
 			s.openOf.remove(r.Principal, r.ID)
 		} else {

@@ -24,6 +24,7 @@ func (s *Store) PurgeRequest(ctx context.Context, id string, expect int64) error
 	}
 	delete(s.requests, id)
 	s.openOf.remove(r.Principal, id)
+	s.reqOf.remove(r.Principal, id)
 	s.awaiting.remove(r.Role, id)
 	delete(s.copies, id)
 	return nil

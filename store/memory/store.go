@@ -21,6 +21,7 @@ type Store struct {
 	mu          sync.Mutex
 	requests    map[string]*core.Request
 	openOf      index                        // principal → ids of their requests whose state is not final
+	reqOf       index                        // principal → ids of all their requests, final ones included
 	awaiting    index                        // role → ids of its requests pending approval
 	slots       map[slotKey]string           // (principal, role) → request id holding the slot
 	windows     map[string]map[string]window // role → principal → window
@@ -69,6 +70,7 @@ func New(opts ...Option) *Store {
 		clock:       core.SystemClock{},
 		requests:    make(map[string]*core.Request),
 		openOf:      make(index),
+		reqOf:       make(index),
 		awaiting:    make(index),
 		slots:       make(map[slotKey]string),
 		windows:     make(map[string]map[string]window),
@@ -114,6 +116,28 @@ func (s *Store) OpenRequestsOf(ctx context.Context, principal string) ([]*core.R
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requestsOf(s.openOf, principal), nil
+}
+
+// RequestsOf returns copies of up to limit of principal's requests, final
+// ones included, in the order of their positions, after from.
+func (s *Store) RequestsOf(ctx context.Context, principal string, from core.RequestPos, limit int) ([]*core.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []*core.Request{}
+	for id := range s.reqOf[principal] {
+		if r := s.requests[id]; core.PosOf(r).After(from) {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return core.PosOf(out[j]).After(core.PosOf(out[i])) })
+	out = out[:min(limit, len(out))]
+	for i, r := range out {
+		out[i] = r.Clone()
+	}
+	return out, nil
 }
 
 // AwaitingApproval returns copies of the requests of roles pending

@@ -203,7 +203,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		if err != nil {
 			return nil, fmt.Errorf("encode request %s: %w", r.ID, err)
 		}
-		args = append(args, r.ID, w.Expect, b, flag(!r.State.Final()), flag(r.State == core.PendingApproval), r.Principal, r.Role)
+		args = append(args, r.ID, w.Expect, b, flag(!r.State.Final()), flag(r.State == core.PendingApproval), r.Principal, r.Role, r.CreatedAt.UnixMilli())
 	}
 	for _, w := range c.Slots {
 		args = append(args, w.Expect, w.Set)

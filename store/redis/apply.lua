@@ -20,7 +20,8 @@
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 --
 -- Indexes are kept here too, by the same atomic write: per principal the
--- ids of their open requests (openof:P) and the keys of their assignments
+-- ids of their open requests (openof:P), of all their requests scored by
+-- creation (reqof:P), and the keys of their assignments
 -- (asgof:P), per role the ids of its requests pending approval
 -- (awaiting:R) and the keys of its assignments (asgfor:R). Their names are
 -- built from the store's key tag (ARGV[13]), so they share every other
@@ -40,7 +41,7 @@
 --   writes nothing; 15 and 16 the sequence number and hash of the audit
 --   head the events follow ('' and '' to chain them here); then
 --   per request: id, expected version, JSON, 1 if open else 0,
---     1 if pending approval else 0, principal, role;
+--     1 if pending approval else 0, principal, role, created Unix ms;
 --   per slot: expected holder, new holder ('' = free);
 --   per closed window: principal;
 --   per opened window: principal, JSON, TTL in ms;
@@ -80,7 +81,7 @@ local kOpen = kClose + 2 * nClose
 local kMFA = kOpen + 2 * nOpen
 
 local aReq = 17
-local aSlot = aReq + 7 * nReq
+local aSlot = aReq + 8 * nReq
 local aClose = aSlot + 2 * nSlot
 local aOpen = aClose + nClose
 local aDelA = aOpen + 3 * nOpen
@@ -109,7 +110,7 @@ local function list(t) if type(t) == 'table' then return t end return {} end
 -- Checks, in the memory store's order.
 for i = 0, nReq - 1 do
   local have = version(redis.call('GET', KEYS[kReq + i]))
-  if have ~= tonumber(ARGV[aReq + 7 * i + 1]) then return {'request', i, have} end
+  if have ~= tonumber(ARGV[aReq + 8 * i + 1]) then return {'request', i, have} end
 end
 for i = 0, nSlot - 1 do
   local have = redis.call('GET', KEYS[kSlot + i]) or ''
@@ -163,8 +164,9 @@ local function member(on, key, id)
   if on then redis.call('SADD', key, id) else redis.call('SREM', key, id) end
 end
 for i = 0, nReq - 1 do
-  local a = aReq + 7 * i
+  local a = aReq + 8 * i
   redis.call('SET', KEYS[kReq + i], ARGV[a + 2])
+  redis.call('ZADD', tag .. 'reqof:' .. ARGV[a + 5], ARGV[a + 7], ARGV[a])
   member(ARGV[a + 3] == '1', tag .. 'openof:' .. ARGV[a + 5], ARGV[a])
   member(ARGV[a + 4] == '1', tag .. 'awaiting:' .. ARGV[a + 6], ARGV[a])
 end

@@ -26,6 +26,7 @@ func (k keyspace) alerts() string           { return k.tag + "alerts" }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
 func (k keyspace) openOf(principal string) string     { return k.tag + "openof:" + principal }
+func (k keyspace) reqOf(principal string) string      { return k.tag + "reqof:" + principal }
 func (k keyspace) awaiting(role string) string        { return k.tag + "awaiting:" + role }
 func (k keyspace) asgOf(principal string) string      { return k.tag + "asgof:" + principal }
 func (k keyspace) asgFor(role string) string          { return k.tag + "asgfor:" + role }

@@ -10,7 +10,7 @@ import (
 
 // purgeScript deletes the request KEYS[1] (id ARGV[1]) and its message
 // copies KEYS[2] if its version is ARGV[2], and drops it from its
-// principal's open index and its role's awaiting index (key prefix
+// principal's open and history indexes and its role's awaiting index (key prefix
 // ARGV[3]: both are named by fields of the request). It returns the stored
 // version: 0 when absent; the script deleted it when that equals ARGV[2].
 var purgeScript = goredis.NewScript(`
@@ -21,6 +21,7 @@ local v = tonumber(r.version) or -1
 if v ~= tonumber(ARGV[2]) then return v end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', ARGV[3] .. 'openof:' .. r.principal, ARGV[1])
+redis.call('ZREM', ARGV[3] .. 'reqof:' .. r.principal, ARGV[1])
 redis.call('SREM', ARGV[3] .. 'awaiting:' .. r.role, ARGV[1])
 return v
 `)

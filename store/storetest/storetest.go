@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Lease", testLease},
 		{"PurgeRequest", testPurgeRequest},
 		{"ScanRequests", testScanRequests},
+		{"RequestHistory", testRequestHistory},
 		{"Cursor", testCursor},
 		{"TrimAudit", testTrimAudit},
 		{"Reviews", testReviews},
