@@ -37,7 +37,7 @@ func Commands() []*discordgo.ApplicationCommand {
 	kind := str("kind", "eligible (default) or active", false, 0)
 	kind.Choices = []*discordgo.ApplicationCommandOptionChoice{{Name: "eligible", Value: "eligible"}, {Name: "active", Value: "active"}}
 	contexts := []discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
-	return []*discordgo.ApplicationCommand{{
+	cmds := []*discordgo.ApplicationCommand{{
 		Name:        commandName,
 		Type:        discordgo.ChatApplicationCommand,
 		Description: "Just-in-time privileged access",
@@ -80,6 +80,8 @@ func Commands() []*discordgo.ApplicationCommand {
 			sub("help", "All commands"),
 		},
 	}}
+	cmds[0].Options = append(cmds[0].Options, reviewOptions()...)
+	return cmds
 }
 
 // options indexes a subcommand's options by name.
@@ -210,7 +212,10 @@ func (a *Adapter) command(d discordgo.ApplicationCommandInteractionData) (bot.Co
 			in.fail("The end is not after the start.")
 		}
 	default:
-		in.fail("Unknown subcommand %q; try /elevate help.", truncate(name, 32))
+		var ok bool
+		if c, ok = a.reviewCommand(name, &in); !ok {
+			in.fail("Unknown subcommand %q; try /elevate help.", truncate(name, 32))
+		}
 	}
 	if in.err != nil {
 		return bot.Command{}, in.err

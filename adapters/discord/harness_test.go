@@ -75,6 +75,7 @@ type options struct {
 	workers   int
 	queue     int
 	store     func(*memory.Store) core.Store
+	reviews   []core.ReviewPlan
 }
 
 // targets gives prod-db its Discord role target once the adapter exists.
@@ -120,7 +121,7 @@ func newHarness(t testing.TB, opt options) *harness {
 	}
 	var n *notifications.Notifier
 	tg := &targets{}
-	svc, err := core.NewService(core.Config{Store: h.store, Directory: dir, Clock: h.clock, Targets: tg, OTP: totp.TOTP{},
+	svc, err := core.NewService(core.Config{Store: h.store, Directory: dir, Clock: h.clock, Targets: tg, OTP: totp.TOTP{}, Reviews: opt.reviews,
 		MFAKey: bytes.Repeat([]byte{7}, 32), Events: core.EventSinkFunc(func(ctx context.Context, e core.Event) { n.Publish(ctx, e) })})
 	if err != nil {
 		t.Fatal(err)

@@ -220,7 +220,24 @@ func (a *Adapter) initial(i *discordgo.Interaction, caller core.Caller, t task, 
 	if m.File != nil || t.verb == bot.VerbMFAEnroll {
 		return nil, false
 	}
+	if replaces(i, m) {
+		return update(m), true
+	}
 	return message(m), true
+}
+
+// replaces reports whether m is the new state of the message whose button
+// caused i (a reviewer's page after a decision), to be edited in place.
+func replaces(i *discordgo.Interaction, m bot.Message) bool {
+	return m.Replace && i.Message != nil && (i.Type == discordgo.InteractionMessageComponent || i.Type == discordgo.InteractionModalSubmit)
+}
+
+// update is a first response that edits the message whose button was
+// clicked into m (type 7); a message keeps its own ephemerality.
+func update(m bot.Message) *discordgo.InteractionResponse {
+	r := render(m)
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage,
+		Data: &discordgo.InteractionResponseData{Content: r.content, Embeds: r.embeds, Components: r.components, AllowedMentions: noMentions()}}
 }
 
 // finish completes a deferred interaction with its answer.
@@ -248,10 +265,11 @@ func (a *Adapter) finish(i *discordgo.Interaction, caller core.Caller, t task, j
 
 // followUp delivers the answer to a deferred interaction: an edit of the
 // deferred response for commands and modals, a new message after a
-// deferred click.
+// deferred click, or an edit of the clicked message (the original of a
+// deferred update) when the answer replaces it.
 func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, m bot.Message) error {
 	r := render(m)
-	if i.Type == discordgo.InteractionMessageComponent {
+	if i.Type == discordgo.InteractionMessageComponent && !replaces(i, m) {
 		_, err := a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: r.content, Embeds: r.embeds, Components: r.components,
 			Files: r.files, AllowedMentions: noMentions(), Flags: r.flags}, discordgo.WithContext(ctx))
 		return err

@@ -95,7 +95,7 @@ func Ping(w Where, id string) []byte {
 // Option is a slash command option.
 type Option struct {
 	Name    string
-	Value   any // string or bool
+	Value   any // string, bool or int
 	Focused bool
 }
 
@@ -103,8 +103,11 @@ func optionsJSON(opts []Option) []map[string]any {
 	out := []map[string]any{}
 	for _, o := range opts {
 		typ := 3
-		if _, ok := o.Value.(bool); ok {
+		switch o.Value.(type) {
+		case bool:
 			typ = 5
+		case int:
+			typ = 4
 		}
 		m := map[string]any{"name": o.Name, "type": typ, "value": o.Value}
 		if o.Focused {
@@ -137,6 +140,26 @@ func Autocomplete(w Where, id, user, sub string, opts ...Option) []byte {
 // Button is a click on a button with customID.
 func Button(w Where, id, user, customID string) []byte {
 	return base(w, id, user, 3, map[string]any{"custom_id": customID, "component_type": 2})
+}
+
+// ButtonOn is a click on a button with customID of message m, which the
+// interaction carries as Discord sends it.
+func ButtonOn(w Where, id, user string, m Message, customID string) []byte {
+	return withMessage(Button(w, id, user, customID), m)
+}
+
+// withMessage adds message m to an interaction's JSON.
+func withMessage(body []byte, m Message) []byte {
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		panic(err)
+	}
+	v["message"] = m.wire()
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // ModalSubmit submits a modal with customID and text input values.
