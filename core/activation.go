@@ -50,6 +50,9 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	if _, err := s.dir().Principal(c.Principal); err != nil {
 		return nil, err
 	}
+	if done, err := s.delivered(ctx, c, role.Name); done != nil || err != nil {
+		return done, err
+	}
 	now := s.clock.Now()
 	req, err := s.newRequest(ctx, c, role, in, now)
 	if err != nil {
@@ -84,8 +87,11 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	default:
 		out = s.afterMFA(req, c, now, &ch)
 	}
-	for range maxRetries {
+	for try := range maxRetries {
 		req.ID = newRequestID()
+		if try == 0 && c.Delivery != "" {
+			req.ID = deliveryRequestID(c.Delivery)
+		}
 		fixIDs(req, &ch)
 		req.Version = 1
 		full := ch
@@ -109,6 +115,25 @@ func (s *Service) RequestActivation(ctx context.Context, c Caller, in Activation
 	req = s.settled(ctx, req, refused)
 	if role.BreakGlass && req.State == StateActive {
 		s.breakGlassUsed(ctx, req)
+	}
+	return req, nil
+}
+
+// delivered returns the request c's delivery opened for role before, when
+// this is a delivery run again (its replica died after the request was
+// committed), so that it is answered again rather than run twice.
+func (s *Service) delivered(ctx context.Context, c Caller, role string) (*Request, error) {
+	if c.Delivery == "" {
+		return nil, nil
+	}
+	req, err := s.store.Request(ctx, deliveryRequestID(c.Delivery))
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case req.Principal != c.Principal || req.Role != role || req.Source != c.Source:
+		return nil, nil // another request has the id: this delivery's got a random one
 	}
 	return req, nil
 }

@@ -156,5 +156,13 @@ func (s *Service) Enqueue(ctx context.Context, kind JobKind, ref string, payload
 }
 
 // RunHeld runs a job this replica holds (from Enqueue) with its registered
-// handler, under a heartbeat, and completes it.
-func (s *Service) RunHeld(ctx context.Context, j Job) error { return s.run(ctx, &Held{s: s, job: j}) }
+// handler, under a heartbeat, and completes it. A job that waited here for
+// more than half its lease (a busy replica) is not run: its heartbeat could
+// no longer be sure to keep it, so it is left to whichever replica claims
+// it when the lease ends, and never runs twice.
+func (s *Service) RunHeld(ctx context.Context, j Job) error {
+	if s.clock.Now().After(j.Lease.Add(-s.lease / 2)) {
+		return nil
+	}
+	return s.run(ctx, &Held{s: s, job: j})
+}

@@ -23,6 +23,11 @@ type Caller struct {
 	// Scopes are what a service identity (an API token acting as no
 	// principal) may do.
 	Scopes Scope
+	// Delivery names the durable delivery (an inbox item) that carries the
+	// call, when there is one. A request the call opens is named after it,
+	// so that running the delivery again after a crash finds that request
+	// instead of opening a second.
+	Delivery string
 }
 
 // System is the caller for actions the scheduler takes on its own.

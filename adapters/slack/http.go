@@ -9,6 +9,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
+
+	"github.com/elevate-pim/elevate/bot"
 )
 
 // maxBody bounds a request body; Slack's payloads are far smaller.
@@ -79,8 +81,15 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if err != nil {
+	if errors.Is(err, errMalformed) || (err != nil && sc.UserID == "") {
 		a.badRequest(w, r, "bad slash command payload", err)
+		return
+	}
+	if err != nil {
+		// The inbox could not take the command: nothing was queued, and
+		// the acknowledgement itself tells the user.
+		a.log.Warn().Err(err).Str("slack_user", sc.UserID).Msg("slash command not accepted")
+		writeResponse(w, map[string]string{"response_type": "ephemeral", "text": errorText(err)})
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -102,9 +111,20 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if err != nil {
+	if errors.Is(err, errMalformed) {
 		a.badRequest(w, r, "bad interaction payload", err)
 		return
+	}
+	if err != nil {
+		// The inbox could not take the click: tell its user at once.
+		a.log.Warn().Err(err).Str("slack_user", ic.User.ID).Msg("slack interaction not accepted")
+		a.pool.goJob("refusal", func() {
+			ctx, cancel := a.jobContext()
+			defer cancel()
+			o := a.newOrigin("action", ic.User.ID)
+			o.responseURL = ic.ResponseURL
+			a.deliver(ctx, o, bot.Message{}, err)
+		})
 	}
 	writeResponse(w, resp)
 }

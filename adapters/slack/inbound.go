@@ -31,7 +31,9 @@ var errMalformed = errors.New("malformed payload")
 // returns at once, so the transport acknowledges within milliseconds. The
 // work (identity, core, Slack calls) runs in the pool.
 
-// acceptCommand queues a slash command.
+// acceptCommand puts a slash command in the inbox and runs it in the
+// pool. An error means nothing was queued: the store could not take it
+// (the caller tells the user so) or the adapter is closed.
 func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) error {
 	if sc.UserID == "" || sc.TriggerID == "" {
 		return errMalformed
@@ -40,8 +42,9 @@ func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) error {
 		return errClosed
 	}
 	defer a.leave()
-	a.pool.goJob("command", func() { a.runCommand(sc) })
-	return nil
+	// Slack sends command text with &, < and > HTML-escaped.
+	return a.accept(delivery{Kind: "command", User: sc.UserID, Text: unescape(sc.Text),
+		ResponseURL: sc.ResponseURL, TriggerID: sc.TriggerID, Key: "command:" + sc.TriggerID})
 }
 
 // acceptInteraction queues a button click, or works on a modal submission
@@ -69,9 +72,24 @@ func (a *Adapter) acceptInteraction(ic slackapi.InteractionCallback) (any, error
 			if rest := len(ic.ActionCallback.BlockActions) - i - 1; rest > 0 {
 				a.log.Debug().Str("slack_user", ic.User.ID).Int("refused", rest).Msg("slack block_actions: only the first action of a delivery runs")
 			}
-			first := *act
-			a.pool.goJob("action", func() { a.runAction(ic, first) })
-			break
+			stamp := act.ActionTs
+			if stamp == "" {
+				stamp = ic.TriggerID
+			}
+			d := delivery{Kind: "action", User: ic.User.ID, Text: act.Value, Form: strings.HasPrefix(act.ActionID, formActionPrefix),
+				ResponseURL: ic.ResponseURL, TriggerID: ic.TriggerID, Home: ic.View.Type == slackapi.VTHomeTab,
+				Key: "action:" + ic.User.ID + ":" + stamp + ":" + act.BlockID + ":" + act.ActionID}
+			if d.Home {
+				d.ResponseURL = ""
+			}
+			if c := ic.Container; c.Type == "message" && c.ChannelID != "" && c.MessageTs != "" {
+				if c.IsEphemeral {
+					d.Ephemeral = true
+				} else {
+					d.Message = c.ChannelID + "/" + c.MessageTs
+				}
+			}
+			return nil, a.accept(d)
 		}
 		return nil, nil
 	case slackapi.InteractionTypeViewSubmission:
@@ -126,67 +144,37 @@ func (a *Adapter) chatContext() (context.Context, context.CancelFunc) {
 }
 
 // runCommand runs a slash command as the user and replies.
-func (a *Adapter) runCommand(sc slackapi.SlashCommand) {
-	ctx, cancel := a.chatContext()
-	defer cancel()
-	o := a.newOrigin("command", sc.UserID)
-	// Slack sends command text with &, < and > HTML-escaped.
-	text := unescape(sc.Text)
-	o.responseURL, o.triggerID, o.command = sc.ResponseURL, sc.TriggerID, text
-	if !a.once(ctx, o, "command:"+sc.TriggerID) {
-		return
-	}
-	c, err := a.caller(ctx, sc.UserID)
+func (a *Adapter) runCommand(ctx context.Context, o origin, d delivery) {
+	c, err := a.caller(ctx, d.User)
 	if err != nil {
 		a.deliver(ctx, o, bot.Message{}, err)
 		return
 	}
-	o.principal = c.Principal
-	m, err := a.bot.Handle(ctx, c, text)
+	o.principal, c.Delivery = c.Principal, o.delivery
+	m, err := a.bot.Handle(ctx, c, d.Text)
 	a.deliver(ctx, o, m, err)
 }
 
 // runAction runs a clicked button: its value is the command it stands for
 // (core authorizes it like a typed one), or a form to open.
-func (a *Adapter) runAction(ic slackapi.InteractionCallback, act slackapi.BlockAction) {
-	ctx, cancel := a.chatContext()
-	defer cancel()
-	stamp := act.ActionTs
-	if stamp == "" {
-		stamp = ic.TriggerID
-	}
-	o := a.newOrigin("action", ic.User.ID)
-	o.responseURL, o.triggerID, o.home, o.command = ic.ResponseURL, ic.TriggerID, ic.View.Type == slackapi.VTHomeTab, act.Value
-	if c := ic.Container; c.Type == "message" && c.ChannelID != "" && c.MessageTs != "" {
-		if c.IsEphemeral {
-			o.ephemeral = true
-		} else {
-			o.message = c.ChannelID + "/" + c.MessageTs
-		}
-	}
-	if o.home {
-		o.responseURL = ""
-	}
-	if !a.once(ctx, o, "action:"+ic.User.ID+":"+stamp+":"+act.BlockID+":"+act.ActionID) {
-		return
-	}
-	c, err := a.caller(ctx, ic.User.ID)
+func (a *Adapter) runAction(ctx context.Context, o origin, d delivery) {
+	c, err := a.caller(ctx, d.User)
 	if err != nil {
 		a.deliver(ctx, o, bot.Message{}, err)
 		return
 	}
-	o.principal = c.Principal
-	if strings.HasPrefix(act.ActionID, formActionPrefix) {
+	o.principal, c.Delivery = c.Principal, o.delivery
+	if d.Form {
 		o.command = ""
 		var f bot.Form
-		if err := json.Unmarshal([]byte(act.Value), &f); err != nil || f.ID == "" {
+		if err := json.Unmarshal([]byte(d.Text), &f); err != nil || f.ID == "" {
 			a.deliver(ctx, o, bot.Message{}, core.Errorf(core.EINVALID, "This button no longer works; run the command again."))
 			return
 		}
 		a.deliver(ctx, o, bot.Message{Form: &f, Ephemeral: true}, nil)
 		return
 	}
-	m, err := a.bot.Handle(ctx, c, act.Value)
+	m, err := a.bot.Handle(ctx, c, d.Text)
 	a.deliver(ctx, o, m, err)
 }
 

@@ -67,6 +67,7 @@ type origin struct {
 	log         zerolog.Logger // a.log with this delivery's id, kind and user: one interaction's lines share delivery_id
 	user        string         // Slack user id
 	principal   string
+	delivery    string // the inbox item it came in, when it came in one: work it causes is keyed on it
 	responseURL string // ephemeral replies to the command or clicked message
 	triggerID   string // opens a modal, for 3 s
 	home        bool   // the click was in App Home: the reply shows there

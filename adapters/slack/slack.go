@@ -186,6 +186,7 @@ func New(b *bot.Bot, dedupe Deduper, cfg Config) (*Adapter, error) {
 	}
 	a.ids.init()
 	a.groups.init()
+	a.svc.HandleInbox(Platform, answerLifetime, a.runInbox)
 	return a, nil
 }
 

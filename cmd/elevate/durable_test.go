@@ -153,7 +153,8 @@ principals:
   carol: {slack: U3}
 `)
 	for i := range principals {
-		fmt.Fprintf(&b, "  p%d: {}\n", i)
+		fmt.Fprintf(&b, "  p%d: {slack: UP%d}\n", i, i)
+		e.slack.AddUser(slacktest.User{ID: "UP" + itoa(i), Name: "p" + itoa(i)})
 	}
 	fmt.Fprintf(&b, `channels:
   sec: {slack: C1}

@@ -101,16 +101,26 @@ func (e *chatEnv) slackTimed(t *testing.T, id, user, text string) (string, time.
 	form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
 		"channel_id": {"C9"}, "trigger_id": {"trig-" + id}, "response_url": {e.slack.ResponseURL(id)}}
 	var resp *http.Response
+	var body []byte
 	var sent time.Time
 	for range 100 { // the adapter mounts as serve starts
 		sent = time.Now()
-		if resp = slackPost(t, e.base+"/slack/commands", "signing-secret", form); resp.StatusCode != http.StatusNotFound {
+		var err error
+		if resp, err = signedSlackRequest(e.base+"/slack/commands", "signing-secret", form); err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("slack %q: HTTP %d", text, resp.StatusCode)
+	}
+	if len(body) > 0 { // answered in the acknowledgement: the command was not queued
+		return string(body), time.Since(sent)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

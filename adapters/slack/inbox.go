@@ -1,0 +1,98 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/elevate-pim/elevate/bot"
+	"github.com/elevate-pim/elevate/core"
+)
+
+// answerLifetime is how long Slack accepts answers on a response_url: an
+// inbox item older than this is dropped (with an alert) instead of run.
+const answerLifetime = 30 * time.Minute
+
+// delivery is a slash command or button click as the inbox keeps it: what
+// any replica needs to run it and answer its user.
+type delivery struct {
+	Kind        string `json:"kind"`           // "command" or "action"
+	User        string `json:"user"`           // Slack user id
+	Text        string `json:"text"`           // the command text, or the button's value
+	Form        bool   `json:"form,omitempty"` // the button opens the form in Text
+	ResponseURL string `json:"response_url,omitempty"`
+	TriggerID   string `json:"trigger_id,omitempty"`
+	Home        bool   `json:"home,omitempty"`      // clicked in App Home: the answer shows there
+	Message     string `json:"message,omitempty"`   // "channel/ts" of the posted message whose button was clicked
+	Ephemeral   bool   `json:"ephemeral,omitempty"` // the clicked message was an ephemeral reply
+	Key         string `json:"key"`                 // de-duplicates repeated deliveries of it
+}
+
+// accept puts d in the store's inbox, then runs it in the pool: the
+// transport acknowledges d only after accept returns nil, so that an
+// acknowledged delivery is answered even if this replica dies. The write
+// waits at most bot.StoreWait.
+func (a *Adapter) accept(d delivery) error {
+	payload, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), bot.StoreWait)
+	defer cancel()
+	j, err := a.svc.Accept(ctx, Platform, payload)
+	if err != nil {
+		return err
+	}
+	a.pool.goJob(d.Kind, func() { a.runAccepted(j, d) })
+	return nil
+}
+
+// runAccepted runs an item this replica has just accepted, unless it is a
+// repeated delivery (Slack retried, or someone replayed a signed request).
+// Only the accepting replica asks: one that takes the item over after a
+// crash must run it even though it was seen.
+func (a *Adapter) runAccepted(j core.Job, d delivery) {
+	ctx, cancel := a.chatContext()
+	defer cancel()
+	fresh, err := a.dedupe.Once(ctx, "slack:"+d.Key, DedupeTTL)
+	if err == nil && !fresh {
+		a.log.Debug().Str("kind", d.Kind).Str("slack_user", d.User).Msg("duplicate delivery ignored")
+		if err := a.svc.Discard(ctx, j); err != nil {
+			a.log.Warn().Err(err).Str("job", j.ID()).Msg("could not discard a duplicate delivery; it runs after its lease")
+		}
+		return
+	}
+	if err := a.svc.RunHeld(ctx, j); err != nil {
+		a.log.Warn().Err(err).Str("job", j.ID()).Msg("slack delivery not completed; its lease hands it on")
+	}
+}
+
+// runInbox runs an inbox item and answers its user: on the replica that
+// accepted it, or on any replica after that one died.
+func (a *Adapter) runInbox(ctx context.Context, h *core.Held) error {
+	var d delivery
+	if err := json.Unmarshal(h.Job().Payload, &d); err != nil {
+		a.log.Error().Err(err).Str("job", h.Job().ID()).Msg("unreadable slack inbox item dropped")
+		return nil
+	}
+	if _, ok := core.StoreWait(ctx); !ok {
+		// Taken over by the scheduler: bound it as a chat interaction.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(core.WithStoreWait(ctx, bot.StoreWait), a.cfg.JobTimeout)
+		defer cancel()
+	}
+	o := a.newOrigin(d.Kind, d.User)
+	o.delivery = string(Platform) + ":" + h.Job().Ref
+	o.responseURL, o.triggerID, o.home, o.command = d.ResponseURL, d.TriggerID, d.Home, d.Text
+	o.message, o.ephemeral = d.Message, d.Ephemeral
+	o.log.Debug().Str("inbox", h.Job().Ref).Msg("slack delivery")
+	switch d.Kind {
+	case "command":
+		a.runCommand(ctx, o, d)
+	case "action":
+		a.runAction(ctx, o, d)
+	default:
+		o.log.Error().Msg("slack inbox item of unknown kind dropped")
+	}
+	return nil
+}

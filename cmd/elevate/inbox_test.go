@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
+
+// TestAcknowledgedCommandsSurviveKill: an `elevate serve` acknowledges 50
+// signed slash commands (activations of a role whose webhook grant hangs)
+// and is SIGKILLed; a restarted replica and another one answer every
+// command once on its response_url, and none runs twice: one request,
+// one "request" audit event and one grant per user.
+func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
+	const n = 50
+	t.Setenv("ELEVATE_JOB_LEASE", "1s")
+	elevateBinary(t)
+	hook := newGatedHook(t, "grant")
+	e := newDurableEnv(t, hook, n)
+	addr := freeAddr(t)
+	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
+	waitFor(t, "the replica to serve", 15*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"command": {"/elevate"}, "text": {fmt.Sprintf("svc for 30m INC-%d", i)}, "user_id": {"UP" + itoa(i)}, "team_id": {"T1"},
+				"channel_id": {"C9"}, "trigger_id": {"trig-" + itoa(i)}, "response_url": {e.slack.ResponseURL("c" + itoa(i))}}
+			resp, err := signedSlackRequest("http://"+addr+"/slack/commands", "signing-secret", form)
+			if err != nil {
+				t.Errorf("command %d: %v", i, err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || len(body) != 0 {
+				t.Errorf("command %d: HTTP %d %s, want an empty acknowledgement", i, resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	// Killed with some commands hanging in their grant and the rest queued.
+	waitFor(t, "a grant call", 10*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
+	_ = dying.Process.Signal(syscall.SIGKILL)
+	_ = dying.Wait()
+	started, answered := hook.arrivedCount("grant"), len(e.slack.Calls("response_url"))
+	t.Logf("at the kill: %d grants started, %d commands answered", started, answered)
+	if answered == n {
+		t.Fatal("every command was answered before the kill: nothing was left to take over")
+	}
+	hook.open("grant")
+	startServe(t, e.cfg) // the restarted replica
+	startServe(t, e.cfg) // another one
+
+	replies := func(i int) []string {
+		var out []string
+		for _, c := range e.slack.Calls("response_url") {
+			if c.Params.Get("id") == "c"+itoa(i) {
+				out = append(out, string(c.JSON))
+			}
+		}
+		return out
+	}
+	waitFor(t, "every command answered", 60*time.Second, func() bool {
+		for i := range n {
+			if len(replies(i)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(2 * time.Second) // room for a doubled answer or grant (two leases)
+
+	m := mustMain(t, e.cfg, false)
+	ctx := context.Background()
+	events, _, err := core.ReadAudit(ctx, m.Store, core.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requested := map[string]int{}
+	for _, ev := range events {
+		if ev.Action == "request" {
+			requested[ev.Actor]++
+		}
+	}
+	for i := range n {
+		p := "p" + itoa(i)
+		if r := replies(i); len(r) != 1 || !strings.Contains(r[0], "active until") {
+			t.Errorf("%s: answered %d times: %q; want once, active", p, len(r), r)
+		}
+		open, err := m.Store.OpenRequestsOf(ctx, p)
+		if err != nil || len(open) != 1 || open[0].State != core.StateActive {
+			t.Errorf("%s: open requests %+v %v, want one active", p, open, err)
+			continue
+		}
+		if requested[p] != 1 {
+			t.Errorf("%s: %d request audit events, want 1", p, requested[p])
+		}
+		if ids, _ := hook.answered("grant", open[0].ID); len(ids) != 1 {
+			t.Errorf("%s: %d grants of %s made, want 1", p, len(ids), open[0].ID)
+		}
+	}
+	jobs, _ := m.Store.Jobs(ctx)
+	for _, j := range jobs {
+		if j.Kind == core.InboxJob(core.PlatformSlack) {
+			t.Errorf("inbox item left: %+v", j)
+		}
+	}
+}
