@@ -2,22 +2,60 @@ package core
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
 // storeWaitKey is the context key of WithStoreWait.
 type storeWaitKey struct{}
 
-// WithStoreWait returns ctx marked so that each store call made for it
-// waits at most d for the store: a chat interaction sets it so that its
-// user is answered within its deadline even while the store hangs. Work
-// that is not a store call (a target's grant) keeps ctx's own deadline.
-func WithStoreWait(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, storeWaitKey{}, d)
+// storeWait is what is left of one interaction's store wait, in
+// nanoseconds; inCall marks the context of a store call already bounded by it.
+type storeWait struct {
+	left   atomic.Int64
+	inCall bool
 }
 
-// StoreWait returns the bound WithStoreWait set on ctx, if any.
+// WithStoreWait returns ctx marked so that the store calls made for it wait
+// at most d in all: a chat interaction sets it so that its user is answered
+// within its deadline even while the store hangs, however many store calls
+// the command makes. Each call is bounded by what is left and charged the
+// time it took. Work that is not a store call (a target's grant) keeps
+// ctx's own deadline and is not charged.
+func WithStoreWait(ctx context.Context, d time.Duration) context.Context {
+	w := &storeWait{}
+	w.left.Store(int64(d))
+	return context.WithValue(ctx, storeWaitKey{}, w)
+}
+
+// StoreWait returns what is left of the store wait set on ctx (zero when
+// it is spent), and whether ctx has one.
 func StoreWait(ctx context.Context) (time.Duration, bool) {
-	d, ok := ctx.Value(storeWaitKey{}).(time.Duration)
-	return d, ok && d > 0
+	w, ok := ctx.Value(storeWaitKey{}).(*storeWait)
+	if !ok {
+		return 0, false
+	}
+	return max(0, time.Duration(w.left.Load())), true
+}
+
+// StoreCall bounds one store call made for ctx by what is left of ctx's
+// store wait, and done charges the call's time to it. chat says that ctx
+// has a store wait: a store may then retry a failed dial within the bound.
+// Inside a call already bounded (a store method whose commands pass
+// through a client hook) it bounds nothing more and charges nothing twice.
+// The wait is measured on the wall clock: it bounds real waiting.
+func StoreCall(ctx context.Context) (bounded context.Context, done func(), chat bool) {
+	w, ok := ctx.Value(storeWaitKey{}).(*storeWait)
+	switch {
+	case !ok:
+		return ctx, func() {}, false
+	case w.inCall:
+		return ctx, func() {}, true
+	}
+	start := time.Now()
+	bounded, cancel := context.WithTimeout(context.WithValue(ctx, storeWaitKey{}, &storeWait{inCall: true}), max(0, time.Duration(w.left.Load())))
+	return bounded, func() {
+		cancel()
+		w.left.Add(-int64(time.Since(start)))
+	}, true
 }

@@ -6,14 +6,12 @@ import (
 	"github.com/elevate-pim/elevate/core"
 )
 
-// bounded returns ctx cut to the store wait core.WithStoreWait set on it,
-// measured from now; without one it returns ctx as it is.
-func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	d, ok := core.StoreWait(ctx)
-	if !ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, d)
+// bounded returns ctx cut to what is left of the store wait
+// core.WithStoreWait set on it, and a done func that charges the call's
+// time to that wait; without one it returns ctx as it is.
+func bounded(ctx context.Context) (context.Context, func()) {
+	ctx, done, _ := core.StoreCall(ctx)
+	return ctx, done
 }
 
 // deadlineArg is the Apply script's deadline argument: ctx's deadline in

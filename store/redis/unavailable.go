@@ -55,7 +55,7 @@ func live(ctx context.Context) error {
 }
 
 // unavailableHook bounds every command and pipeline of the store's client
-// by the caller's store wait (core.WithStoreWait) and makes it
+// by what is left of the caller's store wait (core.WithStoreWait) and makes it
 // report unreachability as EUNAVAILABLE, so that no store method, present or
 // future, can hand core a bare network error.
 type unavailableHook struct{}
@@ -64,22 +64,16 @@ func (unavailableHook) DialHook(next goredis.DialHook) goredis.DialHook { return
 
 func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		_, chat := core.StoreWait(ctx)
-		ctx, cancel := bounded(ctx)
-		defer cancel()
+		ctx, done, chat := core.StoreCall(ctx)
+		defer done()
 		for {
 			err := next(ctx, cmd)
-			if !chat || !dialFailed(err) {
-				return unavailable(err)
-			}
 			// Nothing was sent. After a run of failed dials go-redis
 			// refuses to dial for up to a second after Redis is back: a
 			// chat command keeps trying within its store wait, so that
 			// the first command after an outage succeeds.
-			select {
-			case <-ctx.Done():
+			if !chat || !dialFailed(err) || !redial(ctx) {
 				return unavailable(err)
-			case <-time.After(redialEvery):
 			}
 		}
 	}
@@ -87,14 +81,30 @@ func (unavailableHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook
 
 func (unavailableHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		ctx, cancel := bounded(ctx)
-		defer cancel()
-		err := next(ctx, cmds)
-		for _, c := range cmds {
-			if cerr := c.Err(); cerr != nil {
-				c.SetErr(unavailable(cerr))
+		ctx, done, chat := core.StoreCall(ctx)
+		defer done()
+		for {
+			err := next(ctx, cmds)
+			if chat && dialFailed(err) && redial(ctx) {
+				continue // nothing was sent: as for a single command
 			}
+			for _, c := range cmds {
+				if cerr := c.Err(); cerr != nil {
+					c.SetErr(unavailable(cerr))
+				}
+			}
+			return unavailable(err)
 		}
-		return unavailable(err)
+	}
+}
+
+// redial waits before a chat call tries to connect again, and reports
+// false when its store wait has run out instead.
+func redial(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(redialEvery):
+		return true
 	}
 }
