@@ -127,8 +127,11 @@ func (c *Console) hold(on bool) {
 	}
 }
 
+// runDue runs the due jobs. Its store calls wait bot.StoreWait in all, like
+// a line's: the next line, which waits for c.mu, is then answered in time
+// while the store hangs.
 func (c *Console) runDue(ctx context.Context) {
-	if _, err := c.bot.Service().RunDue(ctx); err != nil && ctx.Err() == nil {
+	if _, err := c.bot.Service().RunDue(core.WithStoreWait(ctx, bot.StoreWait)); err != nil && ctx.Err() == nil {
 		c.printf("[scheduler] %v\n", err)
 	}
 }

@@ -72,6 +72,15 @@ func TestHungStoreIsAnsweredInTime(t *testing.T) {
 	if !strings.Contains(got, unavailableText) || took > answerWithin {
 		t.Errorf("discord: request with Redis paused answered after %v:\n%s\nwant %q within %v", took, got, unavailableText, answerWithin)
 	}
+	// The console answers after its scheduler's tick, whose store calls
+	// are bounded too: a tick's wait and the line's own.
+	start = time.Now()
+	got = e.consoleSay(t, "alice: staging for 30m")
+	took = time.Since(start)
+	t.Logf("paused: console request answered after %v", took.Round(time.Millisecond))
+	if !strings.Contains(got, unavailableText) || took > 2*answerWithin {
+		t.Errorf("console: request with Redis paused answered after %v:\n%s\nwant %q within %v", took, got, unavailableText, 2*answerWithin)
+	}
 	e.redis.Resume()
 
 	reply, took := e.slackTimed(t, "resumed", "U1", "status")
