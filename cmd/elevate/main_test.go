@@ -60,7 +60,7 @@ func TestReadmeSession(t *testing.T) {
 		"#2 bob: staging-deploy: eligible, permanent; never activated; recommended: remove",
 		"[Remove #2] carol: review remove rv-",
 		"[DM @carol] Reminder: access review rv-",
-		"[reply to carol] Remove #2 (bob, staging-deploy, eligible): recorded",
+		"[reply to carol] Access review rv-", ": Remove #2 (bob, staging-deploy, eligible): recorded",
 		"1 item(s) still wait for you:\n    #1 alice: staging-deploy",
 		"[Keep #1] carol: review keep rv-",
 		"removed bob's eligible assignment for staging-deploy",
