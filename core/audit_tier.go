@@ -85,6 +85,11 @@ func (s *Service) ArchiveAudit(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	cutoff := s.clock.Now().Add(-s.auditHot)
+	if as, ok := s.archive.(Archives); ok {
+		if _, err := as.CatchUp(ctx); err != nil {
+			return 0, fmt.Errorf("audit archive: %w", err)
+		}
+	}
 	cold, err := s.archive.AuditHead(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("audit archive: %w", err)

@@ -38,14 +38,7 @@ func TestAuditArchiveTiers(t *testing.T) {
 	}
 	defer m.Close()
 	ctx := context.Background()
-	for day := range 40 {
-		if _, err := m.Service.RequestActivation(ctx, alice(), core.ActivationInput{Role: "svc", Duration: time.Hour}); err != nil {
-			t.Fatalf("day %d: %v", day, err)
-		}
-		clock.Advance(2 * time.Hour)
-		mustRunDue(t, m)
-		clock.Advance(22 * time.Hour)
-	}
+	mustLiveDays(t, m, clock, 40)
 	if err := m.Service.ScheduleArchive(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +112,20 @@ func appendConfig(t *testing.T, cfg, text string) {
 	defer f.Close()
 	if _, err := f.WriteString(text); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// mustLiveDays has alice activate svc for an hour once a day, for days
+// days of the fake clock, running what comes due.
+func mustLiveDays(t *testing.T, m *Main, clock *clocktest.Clock, days int) {
+	t.Helper()
+	for day := range days {
+		if _, err := m.Service.RequestActivation(context.Background(), alice(), core.ActivationInput{Role: "svc", Duration: time.Hour}); err != nil {
+			t.Fatalf("day %d: %v", day, err)
+		}
+		clock.Advance(2 * time.Hour)
+		mustRunDue(t, m)
+		clock.Advance(22 * time.Hour)
 	}
 }
 

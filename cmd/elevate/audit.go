@@ -4,26 +4,58 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/elevate-pim/elevate/adapters/siem"
 	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/store/archive"
+	"github.com/elevate-pim/elevate/store/postgres"
 )
 
-// openArchive opens the audit archive directory when audit.archive_dir is set.
+// openArchive opens the audit archive: the segment directory
+// (audit.archive_dir), the PostgreSQL table (audit.archive_postgres), or
+// both kept as one, the table read first.
 func (m *Main) openArchive() error {
-	if m.Config.Audit.ArchiveDir == "" {
+	a := m.Config.Audit
+	if a.ArchiveDir == "" && !a.ArchivePostgres.IsSet() {
 		return nil
 	}
 	if !m.persistent {
-		return fmt.Errorf("audit.archive_dir needs a persistent store (store.redis_url): the memory store keeps nothing to archive")
+		return fmt.Errorf("audit.archive_dir and audit.archive_postgres need a persistent store (store.redis_url): the memory store keeps nothing to archive")
 	}
-	d, err := archive.OpenDir(m.Config.Audit.ArchiveDir)
-	if err != nil {
-		return err
+	var archives core.Archives
+	if a.ArchivePostgres.IsSet() {
+		dsn, err := a.ArchivePostgres.Resolve()
+		if err != nil {
+			return fmt.Errorf("audit.archive_postgres: %w", err)
+		}
+		pg, err := postgres.Open(dsn)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, pg.Close)
+		// The table is created now when PostgreSQL answers; otherwise by
+		// the archive job, which retries, so that serving does not wait.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := pg.Migrate(ctx); err != nil {
+			m.Log.Warn().Err(err).Msg("audit archive: PostgreSQL not ready; the archive job will retry")
+		}
+		archives = append(archives, pg)
 	}
-	m.archive = d
-	m.closers = append(m.closers, d.Close)
+	if a.ArchiveDir != "" {
+		d, err := archive.OpenDir(a.ArchiveDir)
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, d.Close)
+		archives = append(archives, d)
+	}
+	if len(archives) == 1 {
+		m.archive = archives[0]
+	} else {
+		m.archive = archives
+	}
 	return nil
 }
 

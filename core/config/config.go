@@ -148,8 +148,13 @@ type AuditSettings struct {
 	// archive (default core.DefaultAuditHot); it applies only with an archive.
 	Hot time.Duration
 	// ArchiveDir is the directory of the archive's segment files ("" for
-	// no archive: the store keeps every event). Replicas must share it.
+	// none; with no archive at all the store keeps every event). Replicas
+	// must share it.
 	ArchiveDir string
+	// ArchivePostgres is the DSN of the PostgreSQL database whose table
+	// holds the archive (unset for none). With ArchiveDir too, events go
+	// to both.
+	ArchivePostgres Secret
 	// SyslogURL (tcp://host:port or tls://host:port) and HTTPURL (an
 	// http(s) endpoint taking JSON lines) receive every event as it happens.
 	SyslogURL, HTTPURL string

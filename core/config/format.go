@@ -185,10 +185,11 @@ type retentionSpec struct {
 }
 
 type auditSpec struct {
-	Hot        string   `yaml:"hot"`
-	ArchiveDir string   `yaml:"archive_dir"`
-	SIEM       siemSpec `yaml:"siem"`
-	AnchorFile string   `yaml:"anchor_file"` // audit heads are appended here, outside the store
+	Hot             string   `yaml:"hot"`
+	ArchiveDir      string   `yaml:"archive_dir"`
+	ArchivePostgres Secret   `yaml:"archive_postgres"` // a DSN: ${ENV} or archive_postgres_file, it carries a password
+	SIEM            siemSpec `yaml:"siem"`
+	AnchorFile      string   `yaml:"anchor_file"` // audit heads are appended here, outside the store
 }
 
 type siemSpec struct {

@@ -80,7 +80,7 @@ func (l *loader) retention(s retentionSpec) RetentionSettings {
 
 // audit builds the audit archive and SIEM settings, defaults applied.
 func (l *loader) audit(s auditSpec) AuditSettings {
-	out := AuditSettings{Hot: core.DefaultAuditHot, ArchiveDir: s.ArchiveDir, SyslogURL: s.SIEM.Syslog, HTTPURL: s.SIEM.HTTP}
+	out := AuditSettings{Hot: core.DefaultAuditHot, ArchiveDir: s.ArchiveDir, ArchivePostgres: s.ArchivePostgres, SyslogURL: s.SIEM.Syslog, HTTPURL: s.SIEM.HTTP}
 	if d, ok := l.duration("audit.hot", s.Hot, false); ok && d > 0 {
 		out.Hot = d
 	}
