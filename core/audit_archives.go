@@ -20,13 +20,17 @@ func (as Archives) AuditHead(ctx context.Context) (AuditHead, error) {
 	if err != nil {
 		return AuditHead{}, err
 	}
+	return lowest(heads), nil
+}
+
+func lowest(heads []AuditHead) AuditHead {
 	low := heads[0]
 	for _, h := range heads[1:] {
 		if h.Seq < low.Seq {
 			low = h
 		}
 	}
-	return low, nil
+	return low
 }
 
 func (as Archives) heads(ctx context.Context) ([]AuditHead, error) {
@@ -56,7 +60,8 @@ func (as Archives) AuditRange(ctx context.Context, after int64, limit int) ([]Au
 	return as[0].AuditRange(ctx, after, int(min(int64(limit), head.Seq-after)))
 }
 
-// Archive appends events, which continue the lowest head, to each archive.
+// Archive appends events, which must continue the lowest head
+// (ECONFLICT otherwise), to each archive.
 // An archive that is further on (a run that stopped between two archives)
 // gets only the events after its own head, once the last event it holds
 // of these matches its head's hash.
@@ -64,11 +69,15 @@ func (as Archives) Archive(ctx context.Context, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	for _, a := range as {
-		h, err := a.AuditHead(ctx)
-		if err != nil {
-			return err
-		}
+	heads, err := as.heads(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ContinuesArchive(lowest(heads), events); err != nil {
+		return err
+	}
+	for i, a := range as {
+		h := heads[i]
 		held := h.Seq - events[0].Seq + 1 // how many of events a holds
 		if held > int64(len(events)) {
 			continue
@@ -76,7 +85,7 @@ func (as Archives) Archive(ctx context.Context, events []AuditEvent) error {
 		if held > 0 && events[held-1].Hash != h.Hash {
 			return Errorf(ECONFLICT, "The audit archives disagree at event %d.", h.Seq)
 		}
-		if err := a.Archive(ctx, events[max(held, 0):]); err != nil {
+		if err := a.Archive(ctx, events[held:]); err != nil {
 			return err
 		}
 	}
