@@ -67,6 +67,26 @@ func (m *Main) auditTrail() core.AuditReader {
 	return core.TieredAudit{Cold: m.archive, Hot: m.Store}
 }
 
+// verifyArchiveCopies verifies the chain of each archive of a trail that
+// keeps several (the trail is read from the first): a copy altered on its
+// own is named too.
+func verifyArchiveCopies(ctx context.Context, trail core.AuditReader) error {
+	t, ok := trail.(core.TieredAudit)
+	if !ok {
+		return nil
+	}
+	as, ok := t.Cold.(core.Archives)
+	if !ok {
+		return nil
+	}
+	for _, a := range as[1:] {
+		if _, err := core.VerifyStoredAudit(ctx, a); err != nil {
+			return fmt.Errorf("%v: %w", a, err)
+		}
+	}
+	return nil
+}
+
 // startSIEM starts a forwarder for each configured SIEM sink; they stop
 // when ctx ends. Forwarding needs the store's cursors and leases.
 func (m *Main) startSIEM(ctx context.Context) error {

@@ -374,6 +374,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		defer closeStore()
 		head, err = core.ScanAudit(ctx, st, 0, add)
+		if err == nil {
+			err = verifyArchiveCopies(ctx, st)
+		}
 	default:
 		return usageError("audit verify: give --config FILE or --file EXPORT.json")
 	}

@@ -61,6 +61,9 @@ func OpenDir(path string) (*Dir, error) {
 	return &Dir{path: path}, nil
 }
 
+// String names the archive in messages.
+func (d *Dir) String() string { return "audit archive " + d.path }
+
 // Close releases the file a sequential read keeps open.
 func (d *Dir) Close() error {
 	d.mu.Lock()

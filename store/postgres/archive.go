@@ -58,6 +58,12 @@ func Open(dsn string) (*Archive, error) {
 	return &Archive{pool: pool}, nil
 }
 
+// String names the archive in messages, without the DSN's credentials.
+func (a *Archive) String() string {
+	c := a.pool.Config().ConnConfig
+	return fmt.Sprintf("audit archive postgres://%s:%d/%s (table %s)", c.Host, c.Port, c.Database, Table)
+}
+
 // Close closes the connections.
 func (a *Archive) Close() error {
 	a.pool.Close()
