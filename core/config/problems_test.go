@@ -256,6 +256,8 @@ func TestProblems(t *testing.T) {
 			"audit.siem.syslog", `"udp://h:514": use tcp://host:port or tls://host:port`},
 		{"bad SIEM HTTP URL", with("top", "audit:\n  siem: {http: 'ftp://h'} #<"),
 			"audit.siem.http", `"ftp://h": use an http:// or https:// URL`},
+		{"plain PostgreSQL DSN", with("top", "audit: {archive_postgres: 'postgres://u:pw@db/elevate'} #<"),
+			"audit.archive_postgres", "secrets must be ${ENV} references or archive_postgres_file paths"},
 
 		// Secrets.
 		{"plain secret", with("top", "mfa:\n  encryption_key: hunter2hunter2 #<"),
