@@ -30,7 +30,7 @@ func headOf(events []core.AuditEvent) core.AuditHead {
 	return core.AuditHead{Seq: e.Seq, Hash: e.Hash}
 }
 
-func mustOpen(t *testing.T, dsn string) *postgres.Archive {
+func mustOpen(t testing.TB, dsn string) *postgres.Archive {
 	t.Helper()
 	a, err := postgres.Open(dsn)
 	if err != nil {
