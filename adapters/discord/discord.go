@@ -129,6 +129,7 @@ type Adapter struct {
 	gateway atomic.Bool // the gateway session is connected
 	holding atomic.Bool // this replica holds the gateway lease
 	pool    *pool
+	waiting sync.Map // inbox item ref → *job whose first response this replica sends
 	groups  memberCache
 
 	dmMu sync.Mutex
@@ -198,6 +199,7 @@ func New(b *bot.Bot, dedupe Deduper, cfg Config) (*Adapter, error) {
 	}
 	a.session = s
 	a.pool = newPool(a.cfg.Workers, a.cfg.Queue, a.log)
+	a.svc.HandleInbox(core.PlatformDiscord, answerLifetime, a.runInbox)
 	a.groups = memberCache{guilds: map[string]guildMembers{}}
 	return a, nil
 }

@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -32,12 +31,21 @@ type task struct {
 	run  func(ctx context.Context) (bot.Message, error)
 }
 
-// job is a task on the pool and its outcome; msg and err are written
-// before done closes.
+// job is an accepted interaction's task on the pool and its outcome; msg,
+// err and skipped are written before done closes, deferred before sent
+// closes.
 type job struct {
-	done chan struct{}
-	msg  bot.Message
-	err  error
+	i       *discordgo.Interaction
+	caller  core.Caller
+	task    task
+	done    chan struct{}
+	msg     bot.Message
+	err     error
+	skipped bool          // the inbox item was left to its lease: another run answers
+	sent    chan struct{} // the first response has gone out
+	// deferred says the first response was a deferral: the job's runner
+	// follows up before it completes the inbox item.
+	deferred bool
 }
 
 // userOf returns the Discord id of who caused i: a member in a guild, a
@@ -111,12 +119,20 @@ func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgai
 		return
 	}
 	caller := core.Caller{Principal: p.ID, Source: core.PlatformDiscord}
-	t, err := a.task(i, caller)
+	if _, err := a.task(i, caller); err != nil {
+		a.send(i, respond, message(a.errorMessage(i, caller.Principal, err)))
+		return
+	}
+	// Into the inbox before the first response, so that an acknowledged
+	// interaction is answered even if this replica dies.
+	held, err := a.accept(ctx, i)
 	if err != nil {
 		a.send(i, respond, message(a.errorMessage(i, caller.Principal, err)))
 		return
 	}
-	a.run(i, respond, caller, t)
+	caller.Delivery = core.PlatformDiscord + ":" + held.Ref
+	t, _ := a.task(i, caller)
+	a.run(i, respond, caller, t, held)
 }
 
 // task maps an interaction to the bot call it stands for.
@@ -160,27 +176,35 @@ func (a *Adapter) openForm(ctx context.Context, c core.Caller, id bot.FormID, hi
 	return bot.Message{}, core.Errorf(core.EINVALID, "Unknown form %q.", truncate(string(id), 20))
 }
 
-// run does t on the pool and answers i: directly when the work is done
-// within AckWithin, otherwise with a deferral and then a follow-up. A full
-// backlog is answered with "busy", never dropped.
-func (a *Adapter) run(i *discordgo.Interaction, respond responder, caller core.Caller, t task) {
-	j := &job{done: make(chan struct{})}
+// run does t on the pool, as the inbox item held, and answers i: directly
+// when the work is done within AckWithin, otherwise with a deferral that
+// the item's runner follows up. A full backlog, or an item the pool
+// started too late, is deferred and left to the item's lease: whichever
+// replica claims it then answers.
+func (a *Adapter) run(i *discordgo.Interaction, respond responder, caller core.Caller, t task, held core.Job) {
+	j := &job{i: i, caller: caller, task: t, done: make(chan struct{}), sent: make(chan struct{})}
+	a.waiting.Store(held.Ref, j)
 	ok := a.pool.submit(func() {
-		defer close(j.done)
-		defer func() {
-			if r := recover(); r != nil {
-				j.err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-			}
-		}()
+		defer a.waiting.Delete(held.Ref)
 		ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), workTimeout)
 		defer cancel()
-		j.msg, j.err = t.run(ctx)
+		if err := a.svc.RunHeld(ctx, held); err != nil {
+			a.log.Warn().Err(err).Str("interaction_id", i.ID).Msg("discord interaction not completed; its lease hands it on")
+		}
+		select {
+		case <-j.done:
+		default: // not run here: left to the lease
+			j.skipped = true
+			close(j.done)
+		}
 	})
 	if !ok {
-		a.log.Warn().Str("interaction_id", i.ID).Str("principal", caller.Principal).Msg("discord interaction refused: work backlog full")
-		a.send(i, respond, message(bot.Message{Title: "Busy", Text: "elevate is busy right now; try again in a moment.", Tone: bot.ToneWarning, Ephemeral: true}))
+		a.waiting.Delete(held.Ref)
+		a.log.Warn().Str("interaction_id", i.ID).Str("principal", caller.Principal).Msg("discord work backlog full: the interaction waits for its lease")
+		a.send(i, respond, deferral(i))
 		return
 	}
+	defer close(j.sent)
 	timer := time.NewTimer(a.cfg.AckWithin)
 	defer timer.Stop()
 	select {
@@ -191,14 +215,8 @@ func (a *Adapter) run(i *discordgo.Interaction, respond responder, caller core.C
 		}
 	case <-timer.C:
 	}
+	j.deferred = true
 	a.send(i, respond, deferral(i))
-	// The caller holds a count in a.wg (enter), so this Add cannot race Wait.
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		<-j.done
-		a.finish(i, caller, t, j)
-	}()
 }
 
 // initial is the first response carrying a finished job's answer, or false
@@ -206,6 +224,9 @@ func (a *Adapter) run(i *discordgo.Interaction, respond responder, caller core.C
 // which a first response over HTTP cannot carry, and MFA enrollment goes
 // to a DM.
 func (a *Adapter) initial(i *discordgo.Interaction, caller core.Caller, t task, j *job) (*discordgo.InteractionResponse, bool) {
+	if j.skipped {
+		return nil, false
+	}
 	if j.err != nil {
 		return message(a.errorMessage(i, caller.Principal, j.err)), true
 	}

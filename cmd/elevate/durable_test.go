@@ -153,7 +153,7 @@ principals:
   carol: {slack: U3}
 `)
 	for i := range principals {
-		fmt.Fprintf(&b, "  p%d: {slack: UP%d}\n", i, i)
+		fmt.Fprintf(&b, "  p%d: {slack: UP%d, discord: \"%d\"}\n", i, i, 3000+i)
 		e.slack.AddUser(slacktest.User{ID: "UP" + itoa(i), Name: "p" + itoa(i)})
 	}
 	fmt.Fprintf(&b, `channels:

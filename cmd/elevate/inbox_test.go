@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
 	"github.com/elevate-pim/elevate/core"
 )
 
@@ -29,13 +34,7 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	e := newDurableEnv(t, hook, n)
 	addr := freeAddr(t)
 	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
-	waitFor(t, "the replica to serve", 15*time.Second, func() bool {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	waitServing(t, addr)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
@@ -91,6 +90,31 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	})
 	time.Sleep(2 * time.Second) // room for a doubled answer or grant (two leases)
 
+	for i := range n {
+		if r := replies(i); len(r) != 1 || !strings.Contains(r[0], "active until") {
+			t.Errorf("p%d: answered %d times: %q; want once, active", i, len(r), r)
+		}
+	}
+	e.ranOnce(t, n, core.PlatformSlack)
+}
+
+// waitServing waits until serve listens on addr.
+func waitServing(t *testing.T, addr string) {
+	t.Helper()
+	waitFor(t, "the replica to serve", 15*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
+// ranOnce checks that p0…p(n-1) each activated svc once: one active
+// request, one "request" audit event, one grant at the webhook; and that
+// platform's inbox is empty.
+func (e *durableEnv) ranOnce(t *testing.T, n int, platform string) {
+	t.Helper()
 	m := mustMain(t, e.cfg, false)
 	ctx := context.Background()
 	events, _, err := core.ReadAudit(ctx, m.Store, core.AuditFilter{})
@@ -105,9 +129,6 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	}
 	for i := range n {
 		p := "p" + itoa(i)
-		if r := replies(i); len(r) != 1 || !strings.Contains(r[0], "active until") {
-			t.Errorf("%s: answered %d times: %q; want once, active", p, len(r), r)
-		}
 		open, err := m.Store.OpenRequestsOf(ctx, p)
 		if err != nil || len(open) != 1 || open[0].State != core.StateActive {
 			t.Errorf("%s: open requests %+v %v, want one active", p, open, err)
@@ -116,14 +137,110 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 		if requested[p] != 1 {
 			t.Errorf("%s: %d request audit events, want 1", p, requested[p])
 		}
-		if ids, _ := hook.answered("grant", open[0].ID); len(ids) != 1 {
+		if ids, _ := e.hook.answered("grant", open[0].ID); len(ids) != 1 {
 			t.Errorf("%s: %d grants of %s made, want 1", p, len(ids), open[0].ID)
 		}
 	}
 	jobs, _ := m.Store.Jobs(ctx)
 	for _, j := range jobs {
-		if j.Kind == core.InboxJob(core.PlatformSlack) {
+		if j.Kind == core.InboxJob(platform) {
 			t.Errorf("inbox item left: %+v", j)
 		}
 	}
+}
+
+// TestAcknowledgedInteractionsSurviveKill: an `elevate serve` defers 10
+// signed Discord slash commands (activations whose grant hangs) and is
+// SIGKILLed; the other replicas answer each once by editing its deferred
+// response, and none runs twice.
+func TestAcknowledgedInteractionsSurviveKill(t *testing.T) {
+	const n = 10
+	t.Setenv("ELEVATE_JOB_LEASE", "1s")
+	elevateBinary(t)
+	hook := newGatedHook(t, "grant")
+	e := newDurableEnv(t, hook, n)
+	fake, signer := discordtest.New(t), discordtest.NewSigner()
+	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "")
+	t.Setenv("ELEVATE_DISCORD_BOT_TOKEN", "bot-token")
+	t.Setenv("ELEVATE_DISCORD_APP_ID", "app")
+	t.Setenv("ELEVATE_DISCORD_PUBLIC_KEY", signer.PublicKeyHex())
+	t.Setenv("ELEVATE_DISCORD_MODE", "http")
+	t.Setenv("ELEVATE_DISCORD_API_URL", fake.URL())
+	f, err := os.OpenFile(e.cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString("discord:\n  guilds: [\"g1\"]\n")
+		f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
+	waitServing(t, addr)
+	where := discordtest.Where{App: "app", Guild: "g1", Channel: "c1"}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := discordtest.Command(where, "i"+itoa(i), itoa(3000+i), "request",
+				discordtest.Option{Name: "role", Value: "svc"}, discordtest.Option{Name: "duration", Value: "30m"})
+			var raw []byte
+			var status int
+			for range 100 { // the adapter mounts as serve starts
+				resp, err := http.DefaultClient.Do(signer.Request("http://"+addr+"/discord/interactions", body, time.Now()))
+				if err != nil {
+					t.Errorf("interaction %d: %v", i, err)
+					return
+				}
+				raw, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if status = resp.StatusCode; status != http.StatusNotFound {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			var r discordgo.InteractionResponse
+			if err := json.Unmarshal(raw, &r); status != http.StatusOK || err != nil || r.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+				t.Errorf("interaction %d: HTTP %d %s, want a deferral", i, status, raw)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	waitFor(t, "a grant call", 10*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
+	_ = dying.Process.Signal(syscall.SIGKILL)
+	_ = dying.Wait()
+	edits := func(i int) []discordtest.Call {
+		return fake.Find("PATCH", "^/webhooks/app/"+discordtest.Token("i"+itoa(i))+"/messages/@original$")
+	}
+	answered := 0
+	for i := range n {
+		answered += len(edits(i))
+	}
+	t.Logf("at the kill: %d grants started, %d interactions answered", hook.arrivedCount("grant"), answered)
+	hook.open("grant")
+	startServe(t, e.cfg)
+	startServe(t, e.cfg)
+	waitFor(t, "every interaction answered", 60*time.Second, func() bool {
+		for i := range n {
+			if len(edits(i)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(2 * time.Second) // room for a doubled answer or grant
+	for i := range n {
+		if got := edits(i); len(got) != 1 || !strings.Contains(string(got[0].Body), "active until") {
+			var bodies []string
+			for _, c := range got {
+				bodies = append(bodies, string(c.Body))
+			}
+			t.Errorf("p%d: answered %d times: %q; want once, active", i, len(got), bodies)
+		}
+	}
+	e.ranOnce(t, n, core.PlatformDiscord)
 }
