@@ -73,7 +73,7 @@ func NewMain(ctx context.Context, cfgPath string, log zerolog.Logger, opt Option
 		return nil, err
 	}
 	m.backing, m.Store = m.Store, m.Metrics.Store(m.Store)
-	if err := m.openArchive(); err != nil {
+	if err := m.openArchive(true); err != nil {
 		m.Close()
 		return nil, err
 	}

@@ -177,3 +177,22 @@ func TestAuditArchiveDirAndPostgres(t *testing.T) {
 		t.Fatalf("verify with event 2 altered in PostgreSQL: %d %s", code, errOut)
 	}
 }
+
+// TestAuditArchivePostgresDown: a PostgreSQL that does not answer does not
+// stop elevate from starting (the archive job retries); `audit verify`
+// says it cannot read the archive, without the DSN's password.
+func TestAuditArchivePostgresDown(t *testing.T) {
+	t.Setenv("ELEVATE_TEST_ARCHIVE_DSN", "postgres://elevate:s3cret@127.0.0.1:1/elevate?connect_timeout=2")
+	rcv := newReceiver(t)
+	cfg := redisConfig(t, rcv.URL, 0)
+	appendConfig(t, cfg, "audit: {hot: 30d, archive_postgres: \"${ELEVATE_TEST_ARCHIVE_DSN}\"}\n")
+	m, err := NewMain(context.Background(), cfg, zerolog.Nop(), Options{})
+	if err != nil {
+		t.Fatalf("start with PostgreSQL down: %v", err)
+	}
+	m.Close()
+	code, _, errOut := run(t, "", "audit", "verify", "--config", cfg)
+	if code == 0 || !strings.Contains(errOut, "audit verify: FAILED: audit archive: postgres: create table elevate_audit: failed to connect") || strings.Contains(errOut, "will retry") || strings.Contains(errOut, "s3cret") {
+		t.Fatalf("verify with PostgreSQL down: %d %s", code, errOut)
+	}
+}

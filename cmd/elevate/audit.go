@@ -14,8 +14,9 @@ import (
 
 // openArchive opens the audit archive: the segment directory
 // (audit.archive_dir), the PostgreSQL table (audit.archive_postgres), or
-// both kept as one, the table read first.
-func (m *Main) openArchive() error {
+// both kept as one, the table read first. serve creates the table at
+// once (eager) when PostgreSQL answers.
+func (m *Main) openArchive(eager bool) error {
 	a := m.Config.Audit
 	if a.ArchiveDir == "" && !a.ArchivePostgres.IsSet() {
 		return nil
@@ -34,12 +35,14 @@ func (m *Main) openArchive() error {
 			return err
 		}
 		m.closers = append(m.closers, pg.Close)
-		// The table is created now when PostgreSQL answers; otherwise by
-		// the archive job, which retries, so that serving does not wait.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := pg.Migrate(ctx); err != nil {
-			m.Log.Warn().Err(err).Msg("audit archive: PostgreSQL not ready; the archive job will retry")
+		// Otherwise the table is created by the first call that needs
+		// it: serving does not wait for PostgreSQL, and the archive job retries.
+		if eager {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := pg.Migrate(ctx); err != nil {
+				m.Log.Warn().Err(err).Msg("audit archive: PostgreSQL not ready; the archive job will retry")
+			}
 		}
 		archives = append(archives, pg)
 	}
@@ -134,7 +137,7 @@ func openAuditForCLI(ctx context.Context, cfgPath string, stderr io.Writer) (cor
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.openArchive(); err != nil {
+	if err := m.openArchive(false); err != nil {
 		m.Close()
 		return nil, nil, err
 	}

@@ -48,12 +48,12 @@ func Open(dsn string) (*Archive, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message may quote the DSN, password and all.
-		return nil, errors.New("audit archive: the PostgreSQL DSN cannot be parsed: use postgres://user:password@host:port/db or host=... key=value pairs")
+		return nil, errors.New("audit.archive_postgres: the DSN cannot be parsed: use postgres://user:password@host:port/db or host=... key=value pairs")
 	}
 	cfg.MaxConns = 4
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("audit archive: postgres: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return &Archive{pool: pool}, nil
 }
@@ -86,7 +86,7 @@ func (a *Archive) Migrate(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("audit archive: postgres: create table %s: %w", Table, err)
+		return fmt.Errorf("postgres: create table %s: %w", Table, err)
 	}
 	a.migrated = true
 	return nil
@@ -112,7 +112,7 @@ func head(ctx context.Context, q querier) (core.AuditHead, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return core.AuditHead{}, nil
 	} else if err != nil {
-		return core.AuditHead{}, fmt.Errorf("audit archive: postgres: %w", err)
+		return core.AuditHead{}, fmt.Errorf("postgres: %w", err)
 	}
 	return h, nil
 }
@@ -128,7 +128,7 @@ func (a *Archive) AuditRange(ctx context.Context, after int64, limit int) ([]cor
 	}
 	rows, err := a.pool.Query(ctx, `SELECT seq, event::text FROM `+Table+` WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("audit archive: postgres: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	defer rows.Close()
 	out := make([]core.AuditEvent, 0, min(limit, core.AuditChunk))
@@ -136,7 +136,7 @@ func (a *Archive) AuditRange(ctx context.Context, after int64, limit int) ([]cor
 	var raw []byte
 	for rows.Next() {
 		if err := rows.Scan(&seq, &raw); err != nil {
-			return nil, fmt.Errorf("audit archive: postgres: %w", err)
+			return nil, fmt.Errorf("postgres: %w", err)
 		}
 		var e core.AuditEvent
 		if err := json.Unmarshal(raw, &e); err != nil {
@@ -148,7 +148,7 @@ func (a *Archive) AuditRange(ctx context.Context, after int64, limit int) ([]cor
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit archive: postgres: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return out, nil
 }
@@ -167,7 +167,7 @@ func (a *Archive) Archive(ctx context.Context, events []core.AuditEvent) error {
 	for i, e := range events {
 		raw, err := json.Marshal(&e)
 		if err != nil {
-			return fmt.Errorf("audit archive: event %d: %w", e.Seq, err)
+			return fmt.Errorf("postgres: event %d: %w", e.Seq, err)
 		}
 		rows[i] = []any{e.Seq, e.Time, e.PrevHash, e.Hash, string(raw)}
 	}
@@ -190,7 +190,7 @@ func (a *Archive) Archive(ctx context.Context, events []core.AuditEvent) error {
 	if core.ErrorCode(err) == core.ECONFLICT {
 		return err
 	} else if err != nil {
-		return fmt.Errorf("audit archive: postgres: append events %d-%d: %w", events[0].Seq, events[len(events)-1].Seq, err)
+		return fmt.Errorf("postgres: append events %d-%d: %w", events[0].Seq, events[len(events)-1].Seq, err)
 	}
 	return nil
 }
