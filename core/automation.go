@@ -249,3 +249,19 @@ func (a *Automation) AuditHead(ctx context.Context, c Caller) (AuditHead, error)
 	}
 	return a.s.AuditTrail().AuditHead(ctx)
 }
+
+// RecordRead writes a "read" audit event: c listed or exported what (an
+// API call such as "GET /api/v1/audit?format=csv"), about principal and
+// role where the read named them, so that an auditor sees who read what.
+// The "does P hold R?" check is the hot path and is not recorded.
+func (a *Automation) RecordRead(ctx context.Context, c Caller, what, principal, role string) error {
+	if len(what) > maxTextLen {
+		what = what[:maxTextLen]
+	}
+	actor := c.Principal
+	if actor == "" {
+		actor = c.Source
+	}
+	e := AuditEvent{Time: a.s.clock.Now(), Actor: actor, Action: "read", Principal: principal, Role: role, Reason: what, Source: c.Source}
+	return a.s.store.Apply(ctx, Change{Audit: []AuditEvent{e}})
+}

@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"net/http"
@@ -53,7 +54,7 @@ func New(svc *core.Service, tokens []Token, log zerolog.Logger) *Server {
 		w.Write(OpenAPI)
 	})
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.Method+" "+Prefix+rt.Path, s.authenticated(rt.h))
+		s.mux.Handle(rt.Method+" "+Prefix+rt.Path, s.authenticated(rt.h, auditedReads[rt.Route]))
 	}
 	s.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "not_found", "No such API route: "+r.Method+" "+r.URL.Path+". See "+Prefix+"/openapi.json.", "")
@@ -91,6 +92,14 @@ func (s *Server) routes() []route {
 	return append(append(rs, s.alertRoutes()...), s.reviewRoutes()...)
 }
 
+// auditedReads are the listings and exports that are written to the audit
+// trail as "read" events once they succeed. Single-record reads, the audit
+// head and the hot /check are not.
+var auditedReads = map[Route]bool{
+	{"GET", "/eligibility"}: true, {"GET", "/assignments"}: true, {"GET", "/requests"}: true,
+	{"GET", "/audit"}: true, {"GET", "/alerts"}: true, {"GET", "/reviews/{id}/report"}: true,
+}
+
 // Routes lists every operation the server answers, the OpenAPI document
 // aside, for the test that holds the document and the server together.
 func (s *Server) Routes() []Route {
@@ -107,8 +116,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticated checks the bearer token and its rate limit, then calls h
-// as the token's caller; every call is logged with the token's name.
-func (s *Server) authenticated(h handler) http.Handler {
+// as the token's caller; every call is logged with the token's name, and
+// an audited read that succeeded is written to the audit trail.
+func (s *Server) authenticated(h handler, audited bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.auth.caller(r.Header.Get("Authorization"))
 		if err != nil {
@@ -123,6 +133,8 @@ func (s *Server) authenticated(h handler) http.Handler {
 		err = h(w, r, c)
 		if err != nil {
 			writeError(w, err)
+		} else if audited {
+			s.recordRead(r, c)
 		}
 		ev := s.log.Debug()
 		if r.Method != http.MethodGet || err != nil {
@@ -131,6 +143,19 @@ func (s *Server) authenticated(h handler) http.Handler {
 		ev.Str("token", strings.TrimPrefix(c.Source, sourcePrefix)).Str("method", r.Method).Str("path", r.URL.Path).
 			Str("code", core.ErrorCode(err)).Err(internalOnly(err)).Msg("api call")
 	})
+}
+
+// recordRead audits a successful listing or export. Its answer is sent
+// already, so a failure to record is logged, not returned.
+func (s *Server) recordRead(r *http.Request, c core.Caller) {
+	what := r.Method + " " + r.URL.Path
+	if r.URL.RawQuery != "" {
+		what += "?" + r.URL.RawQuery
+	}
+	q := r.URL.Query()
+	if err := s.auto.RecordRead(context.WithoutCancel(r.Context()), c, what, q.Get("principal"), q.Get("role")); err != nil {
+		s.log.Error().Err(err).Str("token", strings.TrimPrefix(c.Source, sourcePrefix)).Str("path", r.URL.Path).Msg("api read not audited")
+	}
 }
 
 // internalOnly returns err when it is internal (its detail is for the log
