@@ -62,27 +62,24 @@ func (s *Service) Holds(ctx context.Context, principal, role string) (bool, time
 
 // HoldsReader is the part of a Store that HoldsNow reads.
 type HoldsReader interface {
-	Window(ctx context.Context, principal, role string) (*Window, error)
-	AssignmentsOf(ctx context.Context, principal, role string) ([]Assignment, error)
+	// Holding returns principal's live window of role and their direct
+	// active assignment of it, each nil when there is none, read together
+	// in one round trip: the hot path of "does P hold R?".
+	Holding(ctx context.Context, principal, role string) (*Window, *Assignment, error)
 }
 
 // HoldsNow answers from the store alone whether principal holds role at
 // now: a live window (its TTL is the truth) or a direct assignment in force.
 // via says which ("activation r-xxxx" or "assignment").
 func HoldsNow(ctx context.Context, st HoldsReader, principal, role string, now time.Time) (ok bool, until time.Time, via string, err error) {
-	if w, err := st.Window(ctx, principal, role); err == nil {
+	w, a, err := st.Holding(ctx, principal, role)
+	switch {
+	case err != nil:
+		return false, time.Time{}, "", err
+	case w != nil:
 		return true, w.End, "activation " + w.RequestID, nil
-	} else if ErrorCode(err) != ENOTFOUND {
-		return false, time.Time{}, "", err
-	}
-	all, err := st.AssignmentsOf(ctx, principal, role)
-	if err != nil {
-		return false, time.Time{}, "", err
-	}
-	for _, a := range all {
-		if a.Kind == Active && a.In(now) {
-			return true, a.End, "assignment", nil
-		}
+	case a != nil && a.In(now):
+		return true, a.End, "assignment", nil
 	}
 	return false, time.Time{}, "", nil
 }

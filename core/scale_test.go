@@ -55,6 +55,11 @@ func (s *countingStore) Window(ctx context.Context, p, r string) (*core.Window, 
 	return s.Store.Window(ctx, p, r)
 }
 
+func (s *countingStore) Holding(ctx context.Context, p, r string) (*core.Window, *core.Assignment, error) {
+	s.count(2)
+	return s.Store.Holding(ctx, p, r)
+}
+
 func (s *countingStore) Windows(ctx context.Context, r string) ([]core.Window, error) {
 	ws, err := s.Store.Windows(ctx, r)
 	s.count(len(ws))

@@ -37,6 +37,8 @@ type Store interface {
 	Window(ctx context.Context, principal, role string) (*Window, error)
 	// Windows returns every live window of role.
 	Windows(ctx context.Context, role string) ([]Window, error)
+	// HoldsReader reads a window and the active assignment of one pair together.
+	HoldsReader
 
 	// AssignmentsByPrincipal returns principal's assignments, sorted by key.
 	// It reads only principal's index, never every assignment.

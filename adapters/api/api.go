@@ -140,6 +140,9 @@ func (s *Server) authenticated(h handler, audited bool) http.Handler {
 		if r.Method != http.MethodGet || err != nil {
 			ev = s.log.Info()
 		}
+		if ev == nil {
+			return // a successful read, below the debug level
+		}
 		ev.Str("token", strings.TrimPrefix(c.Source, sourcePrefix)).Str("method", r.Method).Str("path", r.URL.Path).
 			Str("code", core.ErrorCode(err)).Err(internalOnly(err)).Msg("api call")
 	})

@@ -55,7 +55,7 @@ func directory() *core.Directory {
 // env is an API server on real Redis over real HTTP, with a token per
 // person ("alice-token" acts as alice, ...) and two service tokens.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *core.Service
 	store core.Store
 	clock *clocktest.Clock
@@ -68,13 +68,13 @@ type env struct {
 // tokenHash is the SHA-256 a config holds for token.
 func tokenHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
-func newEnv(t *testing.T, wrap func(core.Store) core.Store) *env {
+func newEnv(t testing.TB, wrap func(core.Store) core.Store) *env {
 	t.Helper()
 	return newEnvDir(t, wrap, directory())
 }
 
 // newEnvDir is newEnv with dir as the directory.
-func newEnvDir(t *testing.T, wrap func(core.Store) core.Store, dir *core.Directory) *env {
+func newEnvDir(t testing.TB, wrap func(core.Store) core.Store, dir *core.Directory) *env {
 	t.Helper()
 	e := &env{t: t, clock: clocktest.New(t0)}
 	e.store = redistest.NewStore(t)
@@ -114,7 +114,7 @@ func newEnvDir(t *testing.T, wrap func(core.Store) core.Store, dir *core.Directo
 
 // mustLoadOpenAPI loads the served document, checks it is valid OpenAPI,
 // and returns it with a router that resolves requests to base.
-func mustLoadOpenAPI(t *testing.T, base string) (*openapi3.T, routers.Router) {
+func mustLoadOpenAPI(t testing.TB, base string) (*openapi3.T, routers.Router) {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
 	if err != nil {
@@ -146,7 +146,7 @@ type response struct {
 }
 
 // json decodes the body into v.
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("response %d %s: %v", r.status, r.body, err)
@@ -154,7 +154,7 @@ func (r response) json(t *testing.T, v any) {
 }
 
 // errorBody is the error a response carries.
-func (r response) errorBody(t *testing.T) (code, field, state string) {
+func (r response) errorBody(t testing.TB) (code, field, state string) {
 	var p struct {
 		Error struct{ Code, Message, Field, State string }
 	}

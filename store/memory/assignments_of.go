@@ -21,3 +21,20 @@ func (s *Store) AssignmentsOf(ctx context.Context, principal, role string) ([]co
 	}
 	return out, nil
 }
+
+// Holding returns principal's live window of role and their direct active
+// assignment of it, each nil when there is none.
+func (s *Store) Holding(ctx context.Context, principal, role string) (*core.Window, *core.Assignment, error) {
+	w, err := s.Window(ctx, principal, role)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		w, err = nil, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.assignments[core.AssignmentKey(core.Active, principal, role)]; ok {
+		return w, &a, nil
+	}
+	return w, nil, nil
+}

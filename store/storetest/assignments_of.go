@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/elevate-pim/elevate/core"
 )
@@ -35,5 +36,44 @@ func testAssignmentsOf(t *testing.T, s core.Store) {
 	}
 	if got, _ := s.AssignmentsOf(ctx, "alice", "db"); len(got) != 1 || got[0].Kind != core.Active {
 		t.Fatalf("after delete: %+v", got)
+	}
+}
+
+// testHolding: one pair's live window and direct active assignment are
+// read together; eligibility is not a holding, and a window whose TTL ran
+// out is gone.
+func testHolding(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	holding := func(p, r string) (*core.Window, *core.Assignment) {
+		t.Helper()
+		w, a, err := s.Holding(ctx, p, r)
+		if err != nil {
+			t.Fatalf("Holding(%s, %s): %v", p, r, err)
+		}
+		return w, a
+	}
+	if w, a := holding("alice", "db"); w != nil || a != nil {
+		t.Fatalf("empty store: %+v %+v", w, a)
+	}
+	active := core.Assignment{Kind: core.Active, Principal: "alice", Role: "db", Permanent: true}
+	short := newWindow("alice", "db", "r-1", window)
+	mustApply(t, s, core.Change{
+		PutAssignments: []core.Assignment{active, {Kind: core.Eligible, Principal: "bob", Role: "db", Permanent: true}},
+		OpenWindows:    []core.WindowWrite{short, newWindow("alice", "web", "r-2", time.Minute)},
+	})
+	w, a := holding("alice", "db")
+	if w == nil || a == nil || a.Kind != core.Active || a.Principal != "alice" || !a.Permanent {
+		t.Fatalf("alice/db = %+v %+v, want the window and the active assignment", w, a)
+	}
+	wantWindow(t, *w, short.Window)
+	if w, a := holding("bob", "db"); w != nil || a != nil {
+		t.Fatalf("bob/db (eligible only) = %+v %+v", w, a)
+	}
+	if w, a := holding("alice", "web"); w == nil || a != nil || w.RequestID != "r-2" {
+		t.Fatalf("alice/web = %+v %+v, want the window alone", w, a)
+	}
+	time.Sleep(window + slack)
+	if w, a := holding("alice", "db"); w != nil || a == nil {
+		t.Fatalf("alice/db after the window ended = %+v %+v, want the assignment alone", w, a)
 	}
 }

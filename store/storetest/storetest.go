@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"Assignments", testAssignments},
 		{"HoldersRevision", testHoldersRevision},
 		{"AssignmentsOf", testAssignmentsOf},
+		{"Holding", testHolding},
 		{"AssignmentIndexes", testAssignmentIndexes},
 		{"RequestIndexes", testRequestIndexes},
 		{"InvalidChange", testInvalidChange},
