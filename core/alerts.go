@@ -27,7 +27,6 @@ type Alerts struct {
 	settings AlertSettings
 
 	mu        sync.Mutex
-	members   []watched        // targets whose members outside_elevate checks, with their roles
 	accounts  []AccountChecker // platforms that can tell a deactivated account
 	anchorOut AnchorWriter     // the anchor file, if any
 }

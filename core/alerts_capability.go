@@ -1,11 +1,17 @@
 package core
 
-import "context"
+import (
+	"context"
+	"slices"
+	"strings"
+)
 
 // MemberTarget is the optional capability of a Target that can list its
 // members (a Slack user group, a Discord guild role, a webhook or exec
 // target with `list`), so that outside_elevate can find members elevate
-// did not grant, and remove them.
+// did not grant, and remove them. The engine finds such targets among the
+// roles' Targets at every scan (through Wrapper decorations), so what it
+// watches follows config reloads.
 type MemberTarget interface {
 	Target
 	// Platform names the id space of Members: a chat platform ("slack",
@@ -28,21 +34,58 @@ type AccountChecker interface {
 	Deactivated(ctx context.Context, id string) (bool, error)
 }
 
-// watched is a listing target and the role whose holders its members should be.
+// watched is a listing target and the roles whose holders its members
+// should be (one target may stand for several roles).
 type watched struct {
 	MemberTarget
-	role string
+	roles []string
 }
 
-// Role is the role the target grants.
-func (w watched) Role() string { return w.role }
+// Role names the roles the target grants, for reports and the audit.
+func (w watched) Role() string { return strings.Join(w.roles, ", ") }
 
-// WatchMembers adds a target of role whose members outside_elevate
-// compares with the role's holders.
-func (a *Alerts) WatchMembers(role string, t MemberTarget) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.members = append(a.members, watched{MemberTarget: t, role: role})
+// Wrapper is a Target that decorates another (timing, retries); Unwrap
+// returns the one it wraps, so that optional capabilities such as
+// MemberTarget are found through the decoration.
+type Wrapper interface {
+	Unwrap() Target
+}
+
+// asMemberTarget returns the MemberTarget that t is or wraps.
+func asMemberTarget(t Target) (MemberTarget, bool) {
+	for t != nil {
+		if m, ok := t.(MemberTarget); ok {
+			return m, true
+		}
+		w, ok := t.(Wrapper)
+		if !ok {
+			return nil, false
+		}
+		t = w.Unwrap()
+	}
+	return nil, false
+}
+
+// watchedTargets returns the listing targets of the roles in force, each
+// once by name with every role it grants. They are read from the
+// service's Targets at every scan, so a config reload that adds, changes
+// or drops a target is watched from the next scan on.
+func (a *Alerts) watchedTargets() []watched {
+	var out []watched
+	for _, role := range a.s.dir().RoleNames() {
+		for _, t := range a.s.targets.For(role) {
+			m, ok := asMemberTarget(t)
+			if !ok {
+				continue
+			}
+			if i := slices.IndexFunc(out, func(w watched) bool { return w.Name() == m.Name() }); i >= 0 {
+				out[i].roles = append(out[i].roles, role)
+				continue
+			}
+			out = append(out, watched{MemberTarget: m, roles: []string{role}})
+		}
+	}
+	return out
 }
 
 // WatchAccounts adds platforms whose deactivated accounts

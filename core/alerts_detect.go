@@ -289,18 +289,17 @@ func detectApprovalsStalled(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, 
 // detectOutsideElevate compares each listing target's members with the
 // holders of its role: anyone else was given access outside elevate.
 func detectOutsideElevate(a *Alerts, snap *snapshot, _ AlertRule) ([]finding, error) {
-	a.mu.Lock()
-	targets := slices.Clone(a.members)
-	a.mu.Unlock()
 	var out []finding
-	for _, t := range targets {
+	for _, t := range a.watchedTargets() {
 		members, err := t.Members(snap.ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list members of %s: %w", t.Name(), err)
 		}
 		granted := map[string]bool{}
-		for _, p := range a.holdersOf(snap, t.Role()) {
-			granted[a.memberID(t, p)] = true
+		for _, role := range t.roles {
+			for _, p := range a.holdersOf(snap, role) {
+				granted[a.memberID(t, p)] = true
+			}
 		}
 		var rows []AlertRow
 		for _, m := range members {

@@ -44,18 +44,14 @@ func (a *Alerts) Remove(ctx context.Context, c Caller, id, subject string) (*Ale
 
 // removeMember takes member out of the target the alert is about.
 func (a *Alerts) removeMember(ctx context.Context, c Caller, al *Alert, member string) error {
-	a.mu.Lock()
-	i := slices.IndexFunc(a.members, func(t watched) bool { return t.Name() == al.Scope })
-	var t *watched
-	if i >= 0 {
-		t = &a.members[i]
-	}
-	a.mu.Unlock()
-	if t == nil {
+	targets := a.watchedTargets()
+	i := slices.IndexFunc(targets, func(t watched) bool { return t.Name() == al.Scope })
+	if i < 0 {
 		return Errorf(ENOTFOUND, "Target %s is no longer watched.", al.Scope)
 	}
+	t := targets[i]
 	now := a.s.clock.Now()
-	e := AuditEvent{Time: now, Actor: c.Principal, Action: "remove_outside_member", Principal: a.principalOf(*t, member), Role: t.Role(),
+	e := AuditEvent{Time: now, Actor: c.Principal, Action: "remove_outside_member", Principal: a.principalOf(t, member), Role: t.Role(),
 		Reason: fmt.Sprintf("%s removed from %s (alert %s)", member, t.Name(), al.ID), Source: c.Source}
 	if err := t.RemoveMember(ctx, member); err != nil {
 		e.Action, e.Reason = "remove_outside_member_failed", fmt.Sprintf("%s could not be removed from %s: %v", member, t.Name(), err)

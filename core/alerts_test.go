@@ -345,14 +345,50 @@ func (l *listTarget) RemoveMember(_ context.Context, id string) error {
 	return nil
 }
 
+func (l *listTarget) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.members = nil
+}
+
+// wrapped decorates a target, as the metrics adapter does.
+type wrapped struct{ core.Target }
+
+func (w wrapped) Unwrap() core.Target { return w.Target }
+
+// swappableTargets are roles' targets that a test replaces, as a config reload does.
+type swappableTargets struct {
+	mu sync.Mutex
+	m  targetMap
+}
+
+func (s *swappableTargets) For(role string) []core.Target {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[role]
+}
+
+func (s *swappableTargets) set(m targetMap) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m = m
+}
+
 func TestAlertOutsideElevate(t *testing.T) {
 	rule := core.AlertRule{Severity: core.SeverityMedium}
-	onStores(t, withRule(core.AlertOutsideElevate, rule), func(t *testing.T, h *harness) {
+	lt := &listTarget{}
+	// The role's targets as the config builds them: the listing target
+	// behind a decorating wrapper (as metrics wraps every target), swapped
+	// out by a reload at the end.
+	targets := &swappableTargets{m: targetMap{"staging": {wrapped{lt}}}}
+	onStores(t, withRule(core.AlertOutsideElevate, rule, func(cfg *core.Config) { cfg.Targets = targets }), func(t *testing.T, h *harness) {
 		ctx := context.Background()
-		lt := &listTarget{}
-		h.svc.Alerts().WatchMembers("staging", lt)
+		lt.reset()
+		targets.set(targetMap{"staging": {wrapped{lt}}})
 		h.mustRequest(t, as("bob"), core.ActivationInput{Role: "staging"})
-		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "bob"}}) // granted by elevate
+		if m, _ := lt.Members(ctx); !slices.Equal(m, []string{"bob"}) { // granted by elevate
+			t.Fatalf("members after bob's activation = %v", m)
+		}
 		h.scan(t)
 		noAlert(t, h, core.AlertOutsideElevate)
 		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "mallory"}}) // by hand, outside elevate
@@ -378,6 +414,20 @@ func TestAlertOutsideElevate(t *testing.T) {
 		if n := strings.Count(strings.Join(auditActions(t, h), "\n"), "remove_outside_member"); n != 2 {
 			t.Fatalf("%d removals audited, want 2", n)
 		}
+
+		// A reload that drops the target stops watching it: its alert
+		// resolves; one that brings it back watches it again.
+		lt.Grant(ctx, core.Grant{Principal: core.Principal{ID: "mallory"}})
+		h.scan(t)
+		wantOpen(t, h, core.AlertOutsideElevate, lt.Name(), core.SeverityMedium, "mallory")
+		targets.set(targetMap{})
+		h.scan(t)
+		if a := h.alert(t, core.AlertOutsideElevate, lt.Name()); a.Status != core.AlertResolved {
+			t.Fatalf("after the target was dropped: %s", a.Status)
+		}
+		targets.set(targetMap{"staging": {lt}})
+		h.scan(t)
+		wantOpen(t, h, core.AlertOutsideElevate, lt.Name(), core.SeverityMedium, "mallory")
 	})
 }
 

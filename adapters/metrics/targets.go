@@ -33,6 +33,10 @@ type target struct {
 	m *Metrics
 }
 
+// Unwrap returns the timed target, so that core finds its optional
+// capabilities (a MemberTarget's listing).
+func (t target) Unwrap() core.Target { return t.Target }
+
 func (t target) Grant(ctx context.Context, g core.Grant) error {
 	return t.observe("grant", func() error { return t.Target.Grant(ctx, g) })
 }

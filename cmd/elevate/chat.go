@@ -146,14 +146,6 @@ func (m *Main) openSlack(ctx context.Context, mux *http.ServeMux) (chat, error) 
 	}); err != nil {
 		return nil, err
 	}
-	// outside_elevate lists each user group of the config's roles.
-	for role, targets := range m.Config.Targets {
-		for _, t := range targets {
-			if t.Type == config.TargetSlackUsergroup {
-				m.Service.Alerts().WatchMembers(role, slack.NewUserGroupTarget(a, t.Usergroup))
-			}
-		}
-	}
 	mux.Handle(slack.PathPrefix, m.Metrics.Chat(core.PlatformSlack, a.Handler()))
 	if err := a.Start(ctx); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
