@@ -73,6 +73,13 @@ func (a *Adapter) members(ctx context.Context, guild string) (map[string][]strin
 	if ok && now.Sub(c.at) < memberTTL && now.Sub(c.at) >= 0 {
 		return c.roles, nil
 	}
+	return a.listMembers(ctx, guild)
+}
+
+// listMembers reads a guild's members' roles from Discord, page by page,
+// and keeps them in the cache.
+func (a *Adapter) listMembers(ctx context.Context, guild string) (map[string][]string, error) {
+	now := a.clock.Now()
 	roles := map[string][]string{}
 	after := ""
 	for {

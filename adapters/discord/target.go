@@ -2,9 +2,7 @@ package discord
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -60,9 +58,7 @@ func (t *RoleTarget) Revoke(ctx context.Context, g core.Grant) error {
 	}
 	err := t.a.session.GuildMemberRoleRemove(t.guild, user, t.role, discordgo.WithContext(ctx),
 		discordgo.WithAuditLogReason(auditReason("revoke", g)))
-	var rest *discordgo.RESTError
-	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusNotFound &&
-		rest.Message != nil && (rest.Message.Code == codeUnknownMember || rest.Message.Code == codeUnknownRole) {
+	if gone(err, codeUnknownMember, codeUnknownRole) {
 		return nil
 	}
 	if err != nil {

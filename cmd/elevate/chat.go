@@ -88,6 +88,7 @@ func (m *Main) openDiscord(ctx context.Context, mux *http.ServeMux) (chat, error
 	}
 	m.Notifier.AddPoster(m.Metrics.Poster(core.PlatformDiscord, a))
 	m.Service.AddGroupResolver(a)
+	m.Service.Alerts().WatchAccounts(a)
 	if err := m.Targets.addPlatform(config.TargetDiscordRole, func(t config.Target) core.Target {
 		return discord.NewRoleTarget(a, t.Guild, t.Role)
 	}); err != nil {

@@ -1,7 +1,7 @@
 // Package discordtest is a fake of the parts of Discord that elevate's
 // Discord adapter uses: the REST API (DM channels, channel messages,
 // interaction callbacks and webhook follow-ups, command registration,
-// guild members and their roles, the gateway URL) and a minimal gateway
+// guild members and their roles, one member, the gateway URL) and a minimal gateway
 // websocket (HELLO, IDENTIFY, READY, heartbeats, dispatched events). It
 // records every call so that tests can check what was sent on the wire,
 // and helps sign interaction POSTs the way Discord does.
@@ -239,6 +239,13 @@ func (s *Server) AddMember(guild, user string, roles ...string) {
 	s.members[guild][user] = append([]string{}, roles...)
 }
 
+// Leave takes user out of guild, as when they leave the server.
+func (s *Server) Leave(guild, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.members[guild], user)
+}
+
 // Roles returns the roles user holds in guild, sorted.
 func (s *Server) Roles(guild, user string) []string {
 	s.mu.Lock()
@@ -365,6 +372,7 @@ var (
 	reCommands   = regexp.MustCompile(`^/applications/([^/]+)(?:/guilds/([^/]+))?/commands$`)
 	reMemberRole = regexp.MustCompile(`^/guilds/([^/]+)/members/([^/]+)/roles/([^/]+)$`)
 	reMembers    = regexp.MustCompile(`^/guilds/([^/]+)/members$`)
+	reMember     = regexp.MustCompile(`^/guilds/([^/]+)/members/([^/]+)$`)
 )
 
 var unknown = map[string]any{"message": "404: Not Found", "code": 0}
@@ -434,6 +442,8 @@ func (s *Server) route(method, path string, call *Call) (int, any) {
 		return s.memberRole(method, m[1], m[2], m[3])
 	case method == "GET" && match(reMembers):
 		return http.StatusOK, s.list(m[1], call.Query)
+	case method == "GET" && match(reMember):
+		return s.member(m[1], m[2])
 	case method == "GET" && (path == "/gateway" || path == "/gateway/bot"):
 		ws := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
 		return http.StatusOK, map[string]any{"url": ws, "shards": 1,
@@ -539,6 +549,18 @@ func (s *Server) memberRole(method, guild, user, role string) (int, any) {
 	}
 	s.members[guild][user] = out
 	return http.StatusNoContent, nil
+}
+
+// member answers GET one guild member, or Unknown Member.
+func (s *Server) member(guild, user string) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	roles, ok := s.members[guild][user]
+	if !ok {
+		return http.StatusNotFound, map[string]any{"message": "Unknown Member", "code": 10007}
+	}
+	return http.StatusOK, map[string]any{"user": map[string]any{"id": user, "username": "user" + user}, "roles": roles,
+		"joined_at": "2026-01-01T00:00:00Z"}
 }
 
 // list answers GET guild members: sorted by user id, after and limit honoured.
