@@ -53,19 +53,7 @@ func signedSlackRequest(endpoint, secret string, form url.Values) (*http.Respons
 func TestServeWithSlackHTTP(t *testing.T) {
 	fake, _, base := mustServeSlack(t, slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"})
 
-	endpoint := base + "/slack/commands"
-	form := url.Values{"command": {"/elevate"}, "text": {"staging for 30m"}, "user_id": {"U1"}, "team_id": {"T1"},
-		"channel_id": {"C9"}, "trigger_id": {"trig-1"}, "response_url": {fake.ResponseURL("r1")}}
-	var resp *http.Response
-	for range 50 {
-		if resp = slackPost(t, endpoint, "signing-secret", form); resp.StatusCode != http.StatusNotFound {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("slash command: %d", resp.StatusCode)
-	}
+	slackSlash(t, fake, base, "U1", "staging for 30m")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		g, _ := fake.Group("S1")
@@ -77,7 +65,8 @@ func TestServeWithSlackHTTP(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if resp := slackPost(t, endpoint, "wrong-secret", form); resp.StatusCode != http.StatusUnauthorized {
+	form := url.Values{"command": {"/elevate"}, "text": {"staging for 30m"}, "user_id": {"U1"}, "team_id": {"T1"}}
+	if resp := slackPost(t, base+"/slack/commands", "wrong-secret", form); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("forged: %d", resp.StatusCode)
 	}
 }
@@ -91,22 +80,7 @@ func TestOutsideElevateOnSlack(t *testing.T) {
 		slacktest.User{ID: "U0", Name: "dana", Email: "dana@example.com"},
 		slacktest.User{ID: "U1", Name: "alice", Email: "alice@example.com"},
 		slacktest.User{ID: "U9", Name: "mallory", Email: "mallory@example.com"})
-	endpoint := base + "/slack/commands"
-	slash := func(user, text string) {
-		t.Helper()
-		form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
-			"channel_id": {"C9"}, "trigger_id": {"trig-" + text}, "response_url": {fake.ResponseURL(text)}}
-		var resp *http.Response
-		for range 50 {
-			if resp = slackPost(t, endpoint, "signing-secret", form); resp.StatusCode != http.StatusNotFound {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", text, resp.StatusCode)
-		}
-	}
+	slash := func(user, text string) { t.Helper(); slackSlash(t, fake, base, user, text) }
 	// alice activates through elevate: her membership is granted, not outside.
 	slash("U1", "staging for 30m")
 	waitFor(t, "alice added to S1", 5*time.Second, func() bool { g, _ := fake.Group("S1"); return slices.Contains(g.Members, "U1") })
@@ -145,10 +119,47 @@ func TestOutsideElevateOnSlack(t *testing.T) {
 	})
 }
 
+// slackSlash sends a signed `/elevate text` by user to serve at base,
+// retrying while the endpoint is not mounted yet; the reply goes to the
+// stand-in's response_url named text.
+func slackSlash(t *testing.T, fake *slacktest.Server, base, user, text string) {
+	t.Helper()
+	form := url.Values{"command": {"/elevate"}, "text": {text}, "user_id": {user}, "team_id": {"T1"},
+		"channel_id": {"C9"}, "trigger_id": {"trig-" + text}, "response_url": {fake.ResponseURL(text)}}
+	var resp *http.Response
+	for range 50 {
+		if resp = slackPost(t, base+"/slack/commands", "signing-secret", form); resp.StatusCode != http.StatusNotFound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", text, resp.StatusCode)
+	}
+}
+
+// slackReply waits for the reply to the slash command text and returns its JSON.
+func slackReply(t *testing.T, fake *slacktest.Server, text string) string {
+	t.Helper()
+	var got string
+	waitFor(t, "the reply to "+text, 5*time.Second, func() bool {
+		for _, c := range fake.Calls("response_url") {
+			if c.Params.Get("id") == text {
+				got = string(c.JSON)
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
 // mustServeSlack runs `serve` on the in-memory store, wired from the
 // environment to a Slack stand-in that knows users: dana (U0) is the
 // permanent admin, alice (U1) is eligible for staging, whose
-// slack_usergroup target S1 already holds U9, and #sec (C1) gets the posts.
+// slack_usergroup target S1 already holds U9, carol (U3) is on the
+// break-glass list of bg (user group S2), bob (U2) is not, and #sec (C1)
+// gets the posts.
 func mustServeSlack(t *testing.T, users ...slacktest.User) (*slacktest.Server, *Main, string) {
 	t.Helper()
 	fake := slacktest.New()
@@ -157,6 +168,7 @@ func mustServeSlack(t *testing.T, users ...slacktest.User) (*slacktest.Server, *
 		fake.AddUser(u)
 	}
 	fake.SetGroup("S1", "U9")
+	fake.SetGroup("S2")
 	t.Setenv("ELEVATE_REDIS_URL", "")
 	t.Setenv("ELEVATE_SLACK_BOT_TOKEN", "xoxb-test")
 	t.Setenv("ELEVATE_SLACK_SIGNING_SECRET", "signing-secret")
@@ -168,6 +180,8 @@ func mustServeSlack(t *testing.T, users ...slacktest.User) (*slacktest.Server, *
 principals:
   dana: {slack: U0}
   alice: {slack: U1}
+  bob: {slack: U2}
+  carol: {slack: U3}
 channels:
   sec: {slack: C1}
 notifications: {channel: sec}
@@ -179,6 +193,12 @@ roles:
     activation: {max_duration: 1h}
     targets:
       - {type: slack_usergroup, usergroup: S1}
+  bg:
+    break_glass: true
+    break_glass_principals: [carol]
+    activation: {max_duration: 1h}
+    targets:
+      - {type: slack_usergroup, usergroup: S2}
 assignments:
   - {principal: dana, role: admin, type: active, permanent: true}
   - {principal: alice, role: staging, type: eligible, permanent: true}
