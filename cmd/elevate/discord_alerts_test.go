@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -260,4 +261,49 @@ func TestAlertsOnDiscord(t *testing.T) {
 	if err != nil || len(all) != 1 || all[0].Kind != core.Eligible {
 		t.Fatalf("carol's assignments after Convert: %+v %v", all, err)
 	}
+}
+
+// TestSIGHUPChangesWatchedTargets: a discord_role target added to the file
+// is watched by outside_elevate after SIGHUP, without a restart; one taken
+// out is no longer watched, and its alert resolves.
+func TestSIGHUPChangesWatchedTargets(t *testing.T) {
+	d := mustServeDiscord(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d.m.reloadOnHangup(ctx) // as `elevate serve` wires it
+	d.fake.AddMember("g1", "1009", "r2") // given by hand
+	id := core.AlertID(core.AlertOutsideElevate, "discord_role:g1/r2")
+	status := func() core.AlertStatus {
+		t.Helper()
+		if err := d.m.Service.Alerts().Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, err := d.m.Service.Alerts().Get(ctx, core.Caller{Principal: "dana"}, id)
+		if err != nil {
+			return ""
+		}
+		return a.Status
+	}
+	if s := status(); s != "" {
+		t.Fatalf("r2 is no target yet, but its alert is %s", s)
+	}
+	hangup := func(from, to string) {
+		t.Helper()
+		data, err := os.ReadFile(d.m.cfgFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(d.m.cfgFile, []byte(strings.Replace(string(data), from, to, 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r1 := "      - {type: discord_role, guild: \"g1\", role: \"r1\"}\n"
+	r2 := "      - {type: discord_role, guild: \"g1\", role: \"r2\"}\n"
+	hangup(r1, r1+r2)
+	waitFor(t, "r2 watched after SIGHUP", 5*time.Second, func() bool { return status() == core.AlertOpen })
+	hangup(r2, "")
+	waitFor(t, "r2 no longer watched after SIGHUP", 5*time.Second, func() bool { return status() == core.AlertResolved })
 }
