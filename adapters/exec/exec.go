@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	osexec "os/exec"
 	"strings"
 	"time"
@@ -82,10 +83,17 @@ func Env(action string, g core.Grant) []string {
 }
 
 func (p *Program) run(ctx context.Context, action string, g core.Grant) error {
+	return p.exec(ctx, action, g, nil)
+}
+
+// exec runs the program for action, its standard output going to stdout
+// (discarded when nil).
+func (p *Program) exec(ctx context.Context, action string, g core.Grant, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	cmd := osexec.CommandContext(ctx, p.command, p.args...)
 	cmd.Env = Env(action, g)
+	cmd.Stdout = stdout
 	var stderr bytes.Buffer
 	cmd.Stderr = &limited{w: &stderr, n: maxStderr}
 	if err := cmd.Run(); err != nil {

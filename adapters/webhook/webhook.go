@@ -29,6 +29,7 @@ const (
 	DefaultAttempts = 3
 	firstBackoff    = 200 * time.Millisecond
 	maxErrorBody    = 512
+	maxAnswer       = 1 << 20 // a member list
 )
 
 // Webhook is a core.Target that calls a URL.
@@ -101,7 +102,7 @@ func (w *Webhook) Extend(ctx context.Context, g core.Grant) error { return w.sen
 
 // Payload is the JSON document a receiver gets.
 type Payload struct {
-	Action        string    `json:"action"` // "grant", "extend" (Window.End is the new end) or "revoke"
+	Action        string    `json:"action"` // "grant", "extend" (Window.End is the new end), "revoke", or "list" (see Lister)
 	Principal     Principal `json:"principal"`
 	Role          string    `json:"role"`
 	RequestID     string    `json:"request_id"`
@@ -134,15 +135,22 @@ func (w *Webhook) send(ctx context.Context, action string, g core.Grant) error {
 	if err != nil {
 		return err
 	}
+	_, err = w.call(ctx, action, delivery(action, g), body)
+	return err
+}
+
+// call delivers one signed body and returns the receiver's answer,
+// retrying transport errors, 5xx, 408 and 429 with backoff.
+func (w *Webhook) call(ctx context.Context, action, deliveryID string, body []byte) ([]byte, error) {
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
-		retry, err := w.attempt(ctx, action, delivery(action, g), body)
+		answer, retry, err := w.attempt(ctx, action, deliveryID, body)
 		if err == nil || !retry || attempt >= w.attempts {
-			return err
+			return answer, err
 		}
 		select {
 		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
+			return nil, errors.Join(err, ctx.Err())
 		case <-time.After(backoff):
 		}
 		backoff *= 2
@@ -157,12 +165,13 @@ func delivery(action string, g core.Grant) string {
 	return g.RequestID + ":" + action
 }
 
-// attempt makes one signed POST and says whether a failure is worth retrying.
-func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body []byte) (retry bool, err error) {
+// attempt makes one signed POST, returns the body of a 2xx answer (up to
+// maxAnswer bytes) and says whether a failure is worth retrying.
+func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body []byte) (answer []byte, retry bool, err error) {
 	ts := strconv.FormatInt(w.now().Unix(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "elevate-webhook/1")
@@ -171,15 +180,19 @@ func (w *Webhook) attempt(ctx context.Context, action, deliveryID string, body [
 	req.Header.Set("X-Elevate-Delivery", deliveryID)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return true, &core.TargetError{Summary: "could not be reached", Err: fmt.Errorf("%s %s: %w", action, w.url, err)}
+		return nil, true, &core.TargetError{Summary: "could not be reached", Err: fmt.Errorf("%s %s: %w", action, w.url, err)}
 	}
 	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if resp.StatusCode/100 == 2 {
-		return false, nil
+		answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+		if err != nil {
+			return nil, true, &core.TargetError{Summary: "could not be read", Err: fmt.Errorf("%s %s: %w", action, w.url, err)}
+		}
+		return answer, false, nil
 	}
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
-	return retry, &core.TargetError{Summary: fmt.Sprintf("refused: HTTP %d", resp.StatusCode),
+	return nil, retry, &core.TargetError{Summary: fmt.Sprintf("refused: HTTP %d", resp.StatusCode),
 		Err: fmt.Errorf("%s %s: HTTP %d: %s", action, w.url, resp.StatusCode, bytes.TrimSpace(msg))}
 }
 

@@ -53,9 +53,17 @@ func (t *targetSet) load(cfg *config.Config) error {
 				if err != nil {
 					return fmt.Errorf("roles.%s.targets[%d].secret: %w", role, i, err)
 				}
-				roles[role] = append(roles[role], webhook.New(spec.URL, []byte(secret), spec.Timeout, webhook.WithName(spec.Name)))
+				var t core.Target = webhook.New(spec.URL, []byte(secret), spec.Timeout, webhook.WithName(spec.Name))
+				if spec.List {
+					t = t.(*webhook.Webhook).Listing(role)
+				}
+				roles[role] = append(roles[role], t)
 			case config.TargetExec:
-				roles[role] = append(roles[role], exec.New(spec.Command, spec.Args, spec.Timeout).WithName(spec.Name))
+				var t core.Target = exec.New(spec.Command, spec.Args, spec.Timeout).WithName(spec.Name)
+				if spec.List {
+					t = t.(*exec.Program).Listing(role)
+				}
+				roles[role] = append(roles[role], t)
 			default:
 				if build, ok := platform[spec.Type]; ok {
 					roles[role] = append(roles[role], build(spec))

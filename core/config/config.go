@@ -84,6 +84,7 @@ type Target struct {
 	Usergroup string        // slack_usergroup: the user group id
 	Guild     string        // discord_role: the guild id
 	Role      string        // discord_role: the guild role id
+	List      bool          // webhook, exec: the target can list its members, for outside_elevate
 }
 
 // Target types.

@@ -81,6 +81,7 @@ type targetSpec struct {
 	Usergroup string   `yaml:"usergroup"`
 	Guild     string   `yaml:"guild"`
 	Role      string   `yaml:"role"`
+	List      bool     `yaml:"list"`
 }
 
 type activationSpec struct {

@@ -25,7 +25,7 @@ func (l *loader) allTargets(spec *fileFormat) map[string][]Target {
 
 // target checks one target of a role.
 func (l *loader) target(path string, s targetSpec) (Target, bool) {
-	t := Target{Name: s.Name, Type: s.Type, URL: s.URL, Secret: s.Secret, Command: s.Command, Args: s.Args, Usergroup: s.Usergroup, Guild: s.Guild, Role: s.Role, Timeout: defaultTargetTimeout}
+	t := Target{Name: s.Name, Type: s.Type, URL: s.URL, Secret: s.Secret, Command: s.Command, Args: s.Args, Usergroup: s.Usergroup, Guild: s.Guild, Role: s.Role, List: s.List, Timeout: defaultTargetTimeout}
 	if s.Timeout != "" {
 		d, ok := l.duration(path+".timeout", s.Timeout, false)
 		if !ok {
@@ -65,6 +65,9 @@ func (l *loader) target(path string, s targetSpec) (Target, bool) {
 		l.problem(path+".type", "required: webhook, exec, slack_usergroup or discord_role")
 	default:
 		l.problem(path+".type", "unknown target type %s: use webhook, exec, slack_usergroup or discord_role", quote(s.Type))
+	}
+	if s.List && (s.Type == TargetSlackUsergroup || s.Type == TargetDiscordRole) {
+		l.problem(path+".list", "only webhook and exec targets take list: Slack user groups and Discord roles are always listed")
 	}
 	return t, len(l.probs) == before
 }

@@ -61,6 +61,7 @@ func TestTargetProblems(t *testing.T) {
 		{`      - {type: carrier-pigeon}`, `t.yaml:11: roles.db.targets[0].type: unknown target type`},
 		{`      - {type: discord_role, guild: "1"}`, `t.yaml:11: roles.db.targets[0].role: required`},
 		{`      - {type: slack_usergroup}`, `t.yaml:11: roles.db.targets[0].usergroup: required`},
+		{`      - {type: discord_role, guild: "1", role: "2", list: true}`, `t.yaml:11: roles.db.targets[0].list: only webhook and exec targets take list`},
 		{`      - {type: webhook, url: "https://x.example", secret: plaintext}`, `t.yaml:11: roles.db.targets[0].secret: `},
 	}
 	for _, tt := range tests {
