@@ -103,9 +103,9 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 
 	// Every principal's requests, as the audit trail on the (new) master
 	// has them. An attempt that failed only because no replica confirmed it
-	// in time may still stand (it is on the new master, never granted):
-	// it too must expire and be revoked once, and it must have ended before
-	// the retry began.
+	// in time may still stand (it is on the new master): its window is
+	// real, so the outbox may grant it, once at most; it too must expire
+	// and be revoked once, and it must have ended before the retry began.
 	deadline := time.Now().Add(40 * time.Second)
 	for i := range n {
 		p := fmt.Sprintf("p%d", i)
@@ -139,8 +139,8 @@ func trafficThrough(t *testing.T, url, mode string, mid func()) {
 				if grants != 1 {
 					t.Errorf("%s: the activation that succeeded (%s) was granted %d times", p, r.ID, grants)
 				}
-			} else if grants != 0 {
-				t.Errorf("%s: %s was granted %d times but its activation did not report success", p, r.ID, grants)
+			} else if grants > 1 {
+				t.Errorf("%s: %s, whose activation did not report success, was granted %d times", p, r.ID, grants)
 			}
 			if i > 0 && reqs[i-1].EndsAt.After(r.ActivatedAt) {
 				t.Errorf("%s: windows of %s and %s overlap", p, reqs[i-1].ID, r.ID)
