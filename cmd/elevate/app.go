@@ -195,7 +195,7 @@ func (m *Main) openStore(context.Context) error {
 		return nil
 	}
 	mode := cmp.Or(os.Getenv("ELEVATE_REDIS_MODE"), m.Config.Store.RedisMode)
-	st, err := redis.Open(url, mode, redis.WithPrefix(cmp.Or(os.Getenv("ELEVATE_REDIS_PREFIX"), "elevate")))
+	st, err := redis.Open(url, mode, redis.WithPrefix(cmp.Or(os.Getenv("ELEVATE_REDIS_PREFIX"), "elevate")), redis.WithClock(m.Clock))
 	if err != nil {
 		return err
 	}

@@ -137,7 +137,7 @@ func (s *Store) applyBatch(ctx context.Context, es []*encoded) ([][]any, string,
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
 func (s *Store) fixedKeys() []string {
 	k := s.keys
-	return []string{k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied(newApplyID())}
+	return []string{k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied()}
 }
 
 // newApplyID names one Change, so that a re-sent script applies it once.
@@ -177,7 +177,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx), "", "",
+		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx), "", "", newApplyID(), s.clock.Now().UnixMilli(),
 	}
 
 	for _, w := range c.Requests {

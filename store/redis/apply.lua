@@ -18,6 +18,9 @@
 -- number directly (XRANGE from 0-SEQ).
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
+-- The ids live in one sorted set scored by when they may be forgotten, by
+-- the store's clock (ARGV[18]), not Redis's: each write forgets a few
+-- whose time has passed, so the set holds ten minutes of Changes.
 --
 -- Indexes are kept here too, by the same atomic write: per principal the
 -- ids of their open requests (openof:P), of all their requests scored by
@@ -28,8 +31,8 @@
 -- key's hash tag and Cluster slot.
 --
 -- KEYS: 1 holders revision, 2 assignments hash, 3 jobs zset,
---   4 job data hash, 5 audit stream, 6 audit head, 7 this Change's
---   applied marker, then
+--   4 job data hash, 5 audit stream, 6 audit head, 7 the applied ids
+--   (zset), then
 --   per request its key; per slot its key; per closed window its key and its
 --   role's index; per opened window the same; the MFA record's key if any.
 -- ARGV: 1-10 the counts of requests, slots, closed windows, opened windows,
@@ -39,7 +42,8 @@
 --   ("{prefix}:"); 14 the caller's deadline in Unix ms ('' for none): a
 --   script that runs after it (Redis was paused) returns {'late'} and
 --   writes nothing; 15 and 16 the sequence number and hash of the audit
---   head the events follow ('' and '' to chain them here); then
+--   head the events follow ('' and '' to chain them here); 17 this
+--   Change's random id; 18 the store's clock in Unix ms; then
 --   per request: id, expected version, JSON, 1 if open else 0,
 --     1 if pending approval else 0, principal, role, created Unix ms;
 --   per slot: expected holder, new holder ('' = free);
@@ -66,7 +70,8 @@ local revExpect = ARGV[11]
 local nDone = tonumber(ARGV[12])
 local tag = ARGV[13]
 
-if redis.call('EXISTS', KEYS[7]) == 1 then return {'ok'} end
+local applied = redis.call('ZSCORE', KEYS[7], ARGV[17])
+if applied and tonumber(applied) > tonumber(ARGV[18]) then return {'ok'} end
 if ARGV[14] ~= '' then
   local now = redis.call('TIME')
   if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[14]) then
@@ -80,7 +85,7 @@ local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
 local kMFA = kOpen + 2 * nOpen
 
-local aReq = 17
+local aReq = 19
 local aSlot = aReq + 8 * nReq
 local aClose = aSlot + 2 * nSlot
 local aOpen = aClose + nClose
@@ -272,5 +277,7 @@ if nAudit > 0 then
   end
   redis.call('SET', KEYS[6], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
 end
-redis.call('SET', KEYS[7], '1', 'PX', 600000)
+redis.call('ZADD', KEYS[7], tonumber(ARGV[18]) + 600000, ARGV[17])
+local stale = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', ARGV[18], 'LIMIT', 0, 8)
+if #stale > 0 then redis.call('ZREM', KEYS[7], unpack(stale)) end
 return {'ok'}

@@ -29,7 +29,15 @@
 //	{P}:audit          STREAM  one entry per audit event, field "e" = event JSON;
 //	                           never trimmed
 //	{P}:audithead      STRING  JSON of core.AuditHead, the newest event's seq and hash
-//	{P}:once:<key>     STRING  de-duplication marker (SET NX PX)
+//	{P}:once           ZSET    de-duplication keys (Once), scored by when they
+//	                           may be forgotten (unix ms by the store's clock)
+//	{P}:applied        ZSET    ids of the Changes applied in the last ten minutes
+//	                           (by the store's clock), so a re-sent script is a no-op
+//
+// The two de-duplication sets are timed by the store's clock (WithClock),
+// like everything else core keeps, and each write forgets a few members
+// whose time has passed: they hold what was seen within its ttl, also
+// under a fake clock that runs ahead of Redis's.
 //
 // A claimed job is one whose score differs from its due time: a claim moves
 // the score to now+lease, which is always after a due time at or before now.

@@ -46,3 +46,21 @@ func ApplyTogether(ctx context.Context, s *Store, cs []core.Change) []error {
 	}
 	return errs
 }
+
+// ApplyResent commits c as Apply does (c must carry no audit events), then
+// sends the very same script again, as go-redis does after a lost reply,
+// and returns the outcome of each send.
+func ApplyResent(ctx context.Context, s *Store, c core.Change) (first, again func() error, err error) {
+	e, err := s.encode(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	send := func() error {
+		res, _, err := s.applyBatch(ctx, []*encoded{e})
+		if err != nil {
+			return err
+		}
+		return conflict(c, res[0])
+	}
+	return send, send, nil
+}

@@ -21,7 +21,7 @@ func (k keyspace) jobData() string          { return k.tag + "jobdata" }
 func (k keyspace) audit() string            { return k.tag + "audit" }
 func (k keyspace) auditHead() string        { return k.tag + "audithead" }
 func (k keyspace) auditCheckpoint() string  { return k.tag + "auditcheckpoint" }
-func (k keyspace) applied(id string) string { return k.tag + "applied:" + id }
+func (k keyspace) applied() string          { return k.tag + "applied" }
 func (k keyspace) alerts() string           { return k.tag + "alerts" }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
@@ -36,7 +36,7 @@ func (k keyspace) window(principal, role string) string {
 }
 func (k keyspace) windowIndex(role string) string   { return k.tag + "winidx:" + role }
 func (k keyspace) mfa(principal string) string      { return k.tag + "mfa:" + principal }
-func (k keyspace) once(key string) string           { return k.tag + "once:" + key }
+func (k keyspace) once() string                     { return k.tag + "once" }
 func (k keyspace) lease(name string) string         { return k.tag + "lease:" + name }
 func (k keyspace) leaseToken(name string) string    { return k.tag + "leasetok:" + name }
 func (k keyspace) cursor(name string) string        { return k.tag + "cursor:" + name }

@@ -25,6 +25,7 @@ type Store struct {
 	client goredis.UniversalClient
 	keys   keyspace
 	chain  *auditChain // commits the Changes that carry audit events
+	clock  core.Clock  // times the markers of applied Changes and Once keys
 
 	acks       int           // replicas that must acknowledge each Apply; 0: none
 	ackTimeout time.Duration // how long Apply waits for them
@@ -46,6 +47,13 @@ func WithPrefix(prefix string) Option {
 	}
 }
 
+// WithClock makes the store time its de-duplication markers (applied
+// Changes, Once keys) by clock instead of the system clock, so that they
+// are forgotten by the same time as everything else core keeps: under a
+// test's fake clock, as its simulated days pass. Windows and leases keep
+// Redis's own TTLs.
+func WithClock(clock core.Clock) Option { return func(s *Store) { s.clock = clock } }
+
 // CheckPrefix says what is wrong with a key prefix, or returns nil: it
 // must be non-empty and free of '{' and '}', which would change the hash
 // tag. Callers check prefixes from the outside world with it before
@@ -63,7 +71,7 @@ func CheckPrefix(prefix string) error {
 // failures and timeouts as core's EUNAVAILABLE.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
 	client.AddHook(unavailableHook{})
-	s := &Store{client: client, keys: newKeyspace(DefaultPrefix), chain: &auditChain{}}
+	s := &Store{client: client, keys: newKeyspace(DefaultPrefix), clock: core.SystemClock{}, chain: &auditChain{}}
 	for _, o := range opts {
 		o(s)
 	}
