@@ -19,6 +19,13 @@ import (
 // modal submission, whose acknowledgement carries the modal's response
 // within SubmitWait; the work follows the same path as over HTTP. It needs
 // Config.AppToken (connections:write).
+//
+// Every replica may hold a connection: Slack spreads envelopes across them
+// and redelivers one not acknowledged in time on another. Each copy is
+// acknowledged, and the work runs once: the job first claims the
+// delivery's own id (trigger id, action timestamp, view and values, event
+// id: the same in every copy) in the shared store (Deduper.Once, a short
+// TTL), and a copy that finds it claimed does nothing.
 func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	if a.cfg.AppToken == "" {
 		return errors.New("slack: Socket Mode needs an app-level token (ELEVATE_SLACK_APP_TOKEN)")

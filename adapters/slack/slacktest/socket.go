@@ -145,6 +145,18 @@ func (s *Server) WaitDisconnected(timeout time.Duration) bool {
 // "events_api") with payload to the newest socket connection, and returns
 // its envelope id.
 func (s *Server) Send(typ string, payload any) (string, error) {
+	return s.send(typ, payload, false)
+}
+
+// SendAll delivers one envelope (one envelope id) to every open socket
+// connection, as Slack does when it redelivers an envelope that was not
+// acknowledged in time on another of the app's connections: the first
+// copy as a first attempt, the others as retries. It returns the id.
+func (s *Server) SendAll(typ string, payload any) (string, error) {
+	return s.send(typ, payload, true)
+}
+
+func (s *Server) send(typ string, payload any, all bool) (string, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return "", err
@@ -155,14 +167,25 @@ func (s *Server) Send(typ string, payload any) (string, error) {
 		st.mu.Unlock()
 		return "", errors.New("slacktest: no socket connection")
 	}
-	c := st.conns[len(st.conns)-1]
+	conns := st.conns[len(st.conns)-1:]
+	if all {
+		conns = append([]*sockConn(nil), st.conns...)
+	}
 	st.seq++
 	id := fmt.Sprintf("env-%04d", st.seq)
 	st.sent[id] = time.Now()
 	st.mu.Unlock()
-	env := map[string]any{"envelope_id": id, "type": typ, "payload": json.RawMessage(raw),
-		"accepts_response_payload": typ != "events_api", "retry_attempt": 0, "retry_reason": ""}
-	return id, c.write(env)
+	for i, c := range conns {
+		env := map[string]any{"envelope_id": id, "type": typ, "payload": json.RawMessage(raw),
+			"accepts_response_payload": typ != "events_api", "retry_attempt": i, "retry_reason": ""}
+		if i > 0 {
+			env["retry_reason"] = "timeout"
+		}
+		if err := c.write(env); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
 }
 
 // Acks returns the acknowledgements received, in order.
