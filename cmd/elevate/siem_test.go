@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elevate-pim/elevate/adapters/siem"
 	"github.com/elevate-pim/elevate/core"
 )
 
@@ -110,7 +112,7 @@ func syslogReceiver(t *testing.T) (string, *seqCounter) {
 	return "tcp://" + l.Addr().String(), c
 }
 
-// httpReceiver accepts JSON lines, failing the first two posts to exercise retries.
+// httpReceiver accepts JSON lines, slowly, failing the first two posts to exercise retries.
 func httpReceiver(t *testing.T) (string, *seqCounter) {
 	t.Helper()
 	c := &seqCounter{seen: map[int64]int{}}
@@ -127,6 +129,7 @@ func httpReceiver(t *testing.T) (string, *seqCounter) {
 			return
 		}
 		mu.Unlock()
+		time.Sleep(50 * time.Millisecond) // a receiver that takes its time widens any race between senders
 		if r.Header.Get("Content-Type") != "application/x-ndjson" {
 			http.Error(w, "want JSON lines", http.StatusUnsupportedMediaType)
 			return
@@ -150,14 +153,18 @@ func httpReceiver(t *testing.T) (string, *seqCounter) {
 }
 
 // TestSIEMStreamsEveryEventAcrossSIGKILL: a syslog (TCP) and an HTTP
-// receiver get every audit event while `elevate serve` runs; the sending
-// replica is SIGKILLed while events keep coming; another replica resumes
-// from the durable cursor: every event arrives, and none twice except at
-// most one batch that was in flight at the kill (each carries its sequence
-// number and hash for the receiver to tell).
+// receiver get every audit event while two `elevate serve` replicas run:
+// the forwarding lease lets one of them send each sink's events, so none
+// arrives twice. Each replica in turn is SIGKILLed while events keep
+// coming (so each sink's sender dies once, whichever replica it was) and
+// replaced: the survivor or the newcomer resumes from the durable cursor.
+// Every event arrives; an event arrives twice only if it was in the batch
+// in flight at a kill (sent, its cursor not yet moved): never one
+// delivered before the first kill, at most one batch per kill, and each
+// carries its sequence number and hash for the receiver to tell.
 func TestSIEMStreamsEveryEventAcrossSIGKILL(t *testing.T) {
 	rcv := newReceiver(t)
-	const n = 30
+	const n = 60
 	cfg := redisConfig(t, rcv.URL, n)
 	syslogURL, sys := syslogReceiver(t)
 	httpURL, web := httpReceiver(t)
@@ -181,7 +188,7 @@ func TestSIEMStreamsEveryEventAcrossSIGKILL(t *testing.T) {
 	waitAll := func(what string) {
 		t.Helper()
 		want := head()
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for !sys.upTo(want) || !web.upTo(want) {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s: syslog has %d, HTTP %d of %d events", what, sys.count(), web.count(), want)
@@ -192,28 +199,41 @@ func TestSIEMStreamsEveryEventAcrossSIGKILL(t *testing.T) {
 	env := []string{"ELEVATE_SIEM_LEASE_TTL=1s"}
 	activate(0, 10)
 	first := startServe(t, cfg, env...)
-	waitAll("before the kill")
-	if d := append(sys.duplicates(), web.duplicates()...); len(d) > 0 {
-		t.Fatalf("events delivered twice without any crash: %v", d)
+	second := startServe(t, cfg, env...)
+	waitAll("two replicas")
+	for i := 10; i < 30; i++ { // events trickle in while both replicas poll
+		activate(i, i+1)
+		time.Sleep(40 * time.Millisecond)
 	}
-	delivered := head() // received by both before the kill: never again
-	done := make(chan struct{})
-	go func() { defer close(done); activate(10, n) }()
-	time.Sleep(30 * time.Millisecond)
-	_ = first.Process.Signal(syscall.SIGKILL)
-	_ = first.Wait()
-	<-done
+	waitAll("two replicas, more events")
+	if d := append(sys.duplicates(), web.duplicates()...); len(d) > 0 {
+		t.Fatalf("events delivered twice by two live replicas: %v", d)
+	}
+	delivered := head() // received by both before the kills: never again
+	kill := func(victim *exec.Cmd, from, to int) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); activate(from, to) }()
+		time.Sleep(30 * time.Millisecond)
+		_ = victim.Process.Signal(syscall.SIGKILL)
+		_ = victim.Wait()
+		<-done
+	}
+	kill(first, 30, 45)
 	startServe(t, cfg, env...)
-	waitAll("after the kill")
+	waitAll("after the first kill")
+	kill(second, 45, n)
+	waitAll("after the second kill")
 	for name, c := range map[string]*seqCounter{"syslog": sys, "http": web} {
 		d := c.duplicates()
-		if len(d) > 500 {
-			t.Errorf("%s got %d events twice; at most one batch may be re-sent", name, len(d))
+		if len(d) > 2*siem.DefaultBatch {
+			t.Errorf("%s got %d events twice; at most the batch in flight at each kill may be re-sent", name, len(d))
 		}
 		for _, s := range d {
 			if s <= delivered {
-				t.Errorf("%s got event %d again after the restart, though it was delivered before the kill: the cursor was not kept", name, s)
+				t.Errorf("%s got event %d again after a kill, though it was delivered before: the cursor was not kept", name, s)
 			}
 		}
+		t.Logf("%s: %d events, %d of them twice", name, c.count(), len(d))
 	}
 }
