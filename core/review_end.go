@@ -172,9 +172,7 @@ func (r *Reviews) commit(ctx context.Context, rv *Review, build func(cur *Review
 
 // close applies every decided item of rv, then closes it and posts totals.
 func (r *Reviews) close(ctx context.Context, rv *Review, c Caller, now time.Time) error {
-	end := atEnd
-	end.apply = rv.Plan.AutoApply
-	if _, err := r.applyItems(ctx, rv, end); err != nil {
+	if _, err := r.applyItems(ctx, rv, atEnd(rv.Plan.AutoApply)); err != nil {
 		return err
 	}
 	counts, err := r.s.store.ReviewCounts(ctx, rv.ID)
@@ -216,7 +214,7 @@ const (
 	OutcomeKept       = "kept"
 	OutcomeRemoved    = "removed"
 	OutcomeLastAdmin  = "kept: last admin"
-	OutcomeNotApplied = "remove not applied"     // auto_apply is off: an admin acts on the report
+	OutcomeNotApplied = "remove not applied"     // auto_apply is off: Apply (`review apply`) carries it out later
 	OutcomeGone       = "removed before the end" // the assignment was gone already
 )
 
@@ -235,8 +233,10 @@ type application struct {
 }
 
 // atEnd is the pass of a review's end, on behalf of whoever decided each
-// item; close sets apply from the plan's auto_apply.
-var atEnd = application{due: func(it *ReviewItem) bool { return it.Outcome == "" }, by: decider}
+// item: removals are applied when the plan says auto_apply.
+func atEnd(autoApply bool) application {
+	return application{due: func(it *ReviewItem) bool { return it.Outcome == "" }, apply: autoApply, by: decider}
+}
 
 // decider is the caller a removal is made for: who decided it, or the system.
 func decider(it *ReviewItem) Caller {

@@ -230,3 +230,37 @@ func TestCommandsWithinDiscordLimits(t *testing.T) {
 		t.Fatalf("review group = %+v", group)
 	}
 }
+
+// TestReviewReasonModalEditsTheDM: in a review that requires reasons, Remove
+// on the DM opens a modal; its submission (which carries the DM) edits the
+// DM in place.
+func TestReviewReasonModalEditsTheDM(t *testing.T) {
+	plan := monthly
+	plan.RequireReason = true
+	h := newHarness(t, options{reviews: []core.ReviewPlan{plan}})
+	if err := h.svc.Reviews().Sync(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.RunDue(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	const id = "rv-monthly-20260302"
+	h.fake.WaitFor(t, 5*time.Second, 1, "POST", "/channels/"+discordtest.DMChannel(bob)+"/messages")
+	dm := h.fake.Messages(discordtest.DMChannel(bob))[0]
+	at := discordtest.Where{App: app, Channel: discordtest.DMChannel(bob)}
+	r := h.interact(discordtest.ButtonOn(at, h.id(), bob, dm, "elevate:review remove "+id+" 1"))
+	if r.Type != discordgo.InteractionResponseModal {
+		t.Fatalf("Remove in a review that requires reasons answered %s, want a modal", r.Raw)
+	}
+	if in, ok := modalInputs(t, r)["reason"]; !ok || !in.Required {
+		t.Fatalf("the modal lacks a required reason: %s", r.Raw)
+	}
+	r = h.interact(discordtest.ModalSubmitOn(at, h.id(), bob, dm, r.Data.CustomID, map[string]string{"reason": "moved teams"}))
+	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(shown(r.text()), "Remove #1 (alice, staging, eligible): recorded") ||
+		slices.Contains(r.customIDs(), "elevate:review keep "+id+" 1") {
+		t.Fatalf("the reason's submission answered %s, want the DM edited", r.Raw)
+	}
+	if it, _ := h.store.ReviewItem(h.ctx, id, 1); it.Decision != core.DecisionRemove || it.Reason != "moved teams" || it.DecidedBy != "bob" {
+		t.Fatalf("item 1 = %+v", it)
+	}
+}

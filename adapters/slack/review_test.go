@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +202,37 @@ func TestReviewDMEditedInPlace(t *testing.T) {
 	}
 	if n := e.auditCount("review_remove"); n != 2 {
 		t.Fatalf("%d removals audited, want 2", n)
+	}
+}
+
+// TestReviewEphemeralPageReplacedByResponseURL: a click on the page that
+// `review ID` showed as an ephemeral reply replaces that reply through its
+// response_url (replace_original), since chat.update cannot reach it.
+func TestReviewEphemeralPageReplacedByResponseURL(t *testing.T) {
+	e := newEnv(t, options{reviews: []core.ReviewPlan{dmPages}})
+	if err := e.svc.Reviews().Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.runDue()
+	const id = "rv-pages-20261122"
+	e.waitMessage(slacktest.DM(uBob), "Access review "+id)
+	_, resp := e.slash(uBob, "review "+id)
+	page := e.waitResponse(resp)
+	blocks := mustJSON(t, page["blocks"])
+	eph := slacktest.Message{Channel: "C0GENERAL", TS: "1700000999.000001", Text: fmt.Sprint(page["text"]), Blocks: blocks}
+	updates := len(e.fake.Calls("chat.update"))
+	click, clickResp := e.click(uBob, eph, button(t, blocks, "review remove "+id+" 2"))
+	click["container"].(map[string]any)["is_ephemeral"] = true
+	e.interact(click)
+	got := e.waitResponse(clickResp)
+	if got["replace_original"] != true || !strings.Contains(responseText(t, got), "Remove #2 (alice, ops, eligible): recorded") {
+		t.Fatalf("the click on an ephemeral page answered %v", got)
+	}
+	if strings.Contains(strings.Join(values(mustJSON(t, got["blocks"])), "|"), id+" 2") {
+		t.Fatalf("the replaced page still offers item 2: %v", got["blocks"])
+	}
+	e.settle()
+	if n := len(e.fake.Calls("chat.update")) - updates; n != 0 {
+		t.Fatalf("%d chat.update calls for an ephemeral page", n)
 	}
 }

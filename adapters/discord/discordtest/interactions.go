@@ -170,3 +170,9 @@ func ModalSubmit(w Where, id, user, customID string, values map[string]string) [
 	}
 	return base(w, id, user, 5, map[string]any{"custom_id": customID, "components": rows})
 }
+
+// ModalSubmitOn submits a modal that a button of message m opened: Discord
+// sends the message with the submission.
+func ModalSubmitOn(w Where, id, user string, m Message, customID string, values map[string]string) []byte {
+	return withMessage(ModalSubmit(w, id, user, customID, values), m)
+}
