@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -185,6 +186,49 @@ func TestReviewRetention(t *testing.T) {
 		}
 		if rms, err := st.ReviewRemovals(ctx); err != nil || len(rms) != 1 || rms[0].Review != old.ID {
 			t.Fatalf("removals after the purge = %+v, %v", rms, err)
+		}
+	})
+}
+
+// TestReviewSweepGivesOldReviewsRetention: a review closed before retention
+// existed (stored without a purge job) gets one from the start-up sweep and
+// is deleted when its retention ends; the sweep runs once.
+func TestReviewSweepGivesOldReviewsRetention(t *testing.T) {
+	eachStore(t, func(t *testing.T, newStore func(*clocktest.Clock) core.Store) {
+		clock := clocktest.New(t0)
+		st := newStore(clock)
+		ctx := context.Background()
+		old := &core.Review{ID: "rv-before", State: core.ReviewClosed, Items: 1, Created: t0.Add(-30 * 24 * time.Hour), Closed: t0.Add(-20 * 24 * time.Hour),
+			Plan: core.ReviewPlan{Roles: []string{"staging"}, Stages: []core.ReviewStage{{Reviewers: []string{"carol"}, Duration: 24 * time.Hour}}}}
+		item := &core.ReviewItem{Review: old.ID, N: 1, Principal: "alice", Role: "staging", Kind: core.Eligible, Decision: core.DecisionKeep, Outcome: core.OutcomeKept}
+		if err := st.Apply(ctx, core.Change{Reviews: []core.ReviewWrite{{Review: old}}, ReviewItems: []core.ReviewItemWrite{{Item: item}}}); err != nil {
+			t.Fatal(err)
+		}
+		e := newReviewEnv(t, st, clock)
+		e.to(t, t0)
+		jobs, err := st.Jobs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var due time.Time
+		for _, j := range jobs {
+			if j.Kind == core.JobReviewSweep {
+				t.Fatalf("the sweep is still scheduled after it ran: %+v", j)
+			}
+			if j.Kind == core.JobReviewPurge && j.Ref == old.ID {
+				due = j.Due
+			}
+		}
+		if !due.Equal(old.Closed.Add(core.DefaultReviewRetention)) {
+			t.Fatalf("purge of the old review due %v, want a year after it closed", due)
+		}
+		again := newReviewEnv(t, st, clock)
+		if jobs, _ := st.Jobs(ctx); slices.ContainsFunc(jobs, func(j core.Job) bool { return j.Kind == core.JobReviewSweep }) {
+			t.Fatal("a second start-up scheduled the sweep again")
+		}
+		again.to(t, old.Closed.Add(core.DefaultReviewRetention))
+		if _, err := st.Review(ctx, old.ID); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("the old review after its retention: %v, want ENOTFOUND", err)
 		}
 	})
 }

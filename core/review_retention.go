@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -36,4 +37,52 @@ func (r *Reviews) purge(ctx context.Context, id string) error {
 		return r.s.store.Apply(ctx, Change{Schedule: []Job{{Kind: JobReviewPurge, Ref: id, Due: due}}})
 	}
 	return r.s.store.PurgeReview(ctx, id, rv.Version)
+}
+
+// JobReviewSweep gives every closed review stored without a purge job one
+// (Ref: "reviews"): reviews closed before elevate deleted them.
+const JobReviewSweep JobKind = "review_sweep"
+
+// reviewSweepDone names the store cursor that is 1 once the review sweep
+// has run to its end: from then on every closed review has a purge job.
+const reviewSweepDone = "review-retention-layout"
+
+// scheduleSweep schedules the review sweep unless it has run to its end.
+func (r *Reviews) scheduleSweep(ctx context.Context, ch *Change) error {
+	done, err := r.s.store.Cursor(ctx, reviewSweepDone)
+	if err != nil || done > 0 {
+		return err
+	}
+	ch.Schedule = append(ch.Schedule, Job{Kind: JobReviewSweep, Ref: "reviews", Due: r.s.clock.Now()})
+	return nil
+}
+
+// sweep schedules the purge of every closed review, then marks the sweep
+// done. Scheduling a purge job again is the same job (same id and due
+// time), so running the sweep twice changes nothing.
+func (r *Reviews) sweep(ctx context.Context) error {
+	after := ""
+	for {
+		rvs, next, err := r.s.store.ScanReviews(ctx, after, sweepBatch)
+		if err != nil {
+			return fmt.Errorf("review sweep: %w", err)
+		}
+		var ch Change
+		for _, rv := range rvs {
+			if rv.State == ReviewClosed {
+				ch.Schedule = append(ch.Schedule, r.purgeJob(rv))
+			}
+		}
+		if len(ch.Schedule) > 0 {
+			if err := r.s.store.Apply(ctx, ch); err != nil {
+				return fmt.Errorf("review sweep: %w", err)
+			}
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	_, err := r.s.store.AdvanceCursor(ctx, reviewSweepDone, 0, 1)
+	return err
 }

@@ -45,11 +45,16 @@ func (s *Service) Reviews() *Reviews { return s.reviews }
 // Plans returns the configured review definitions, by name.
 func (r *Reviews) Plans() map[string]ReviewPlan { return r.plans }
 
-// Sync schedules the next instance of every recurring review. Every replica
-// calls it at start-up; scheduling is idempotent and creating an instance
-// is compare-and-set, so an instance is created once.
+// Sync schedules the next instance of every recurring review, and, until
+// it has run once, the sweep that gives closed reviews stored before
+// retention their purge job. Every replica calls it at start-up;
+// scheduling is idempotent and creating an instance is compare-and-set,
+// so an instance is created once.
 func (r *Reviews) Sync(ctx context.Context) error {
 	var ch Change
+	if err := r.scheduleSweep(ctx, &ch); err != nil {
+		return err
+	}
 	now := r.s.clock.Now()
 	for name, p := range r.plans {
 		if _, start, ok := p.current(now); ok {
@@ -73,6 +78,8 @@ func (r *Reviews) runJob(ctx context.Context, j Job) error {
 		return r.endStage(ctx, j.Ref, System, false)
 	case JobReviewPurge:
 		return r.purge(ctx, j.Ref)
+	case JobReviewSweep:
+		return r.sweep(ctx)
 	}
 	return nil
 }

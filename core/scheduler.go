@@ -121,7 +121,7 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 		err = s.deliver(ctx, h)
 	case JobEligibilityEnd, JobAssignmentEnd:
 		err = s.endAssignment(ctx, j)
-	case JobReviewStart, JobReviewRemind, JobReviewEnd, JobReviewPurge:
+	case JobReviewStart, JobReviewRemind, JobReviewEnd, JobReviewPurge, JobReviewSweep:
 		err = s.reviews.runJob(ctx, j)
 	case JobAlertScan:
 		err = s.alerts.runJob(ctx, j)

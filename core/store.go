@@ -135,6 +135,11 @@ type ReviewStore interface {
 	// ReviewRemovals returns every assignment removal a review decided that
 	// is still remembered, by assignment key.
 	ReviewRemovals(ctx context.Context) ([]ReviewRemoval, error)
+	// ScanReviews returns up to about limit stored reviews, in any state,
+	// after the scan position after ("" to begin) and the position to go
+	// on from, "" when the scan is complete. A review stored during the
+	// whole scan is returned at least once.
+	ScanReviews(ctx context.Context, after string, limit int) ([]*Review, string, error)
 	// PurgeReview deletes a closed review and its items, counts and
 	// indexes if its stored version equals expect (ECONFLICT otherwise;
 	// ENOTFOUND when it is gone). Audit events and review removals stay.

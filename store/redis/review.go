@@ -409,3 +409,60 @@ func (s *Store) PurgeReview(ctx context.Context, id string, expect int64) error 
 	}
 	return nil
 }
+
+// ScanReviews returns the reviews of one SCAN step (about limit keys) from
+// the position after ("" to begin) and the position to go on from, "" when
+// the scan is complete; on a Cluster it runs on the node holding the
+// store's hash tag, where every key of the store lives.
+func (s *Store) ScanReviews(ctx context.Context, after string, limit int) ([]*core.Review, string, error) {
+	if err := live(ctx); err != nil {
+		return nil, "", err
+	}
+	if limit <= 0 {
+		return nil, "", core.Errorf(core.EINVALID, "A scan needs a positive limit.")
+	}
+	var cursor uint64
+	if after != "" {
+		var err error
+		if cursor, err = strconv.ParseUint(after, 10, 64); err != nil {
+			return nil, "", core.Errorf(core.EINVALID, "Bad scan position %q.", after)
+		}
+	}
+	var node goredis.Cmdable = s.client
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		c, err := cc.MasterForKey(ctx, s.keys.review(""))
+		if err != nil {
+			return nil, "", fmt.Errorf("redis scan reviews: %w", err)
+		}
+		node = c
+	}
+	// "rev:" and the id: the review keys, not revitems:, revopen or rev.
+	keys, cursor, err := node.Scan(ctx, cursor, globEscaper.Replace(s.keys.review(""))+"*", int64(limit)).Result()
+	if err != nil {
+		return nil, "", fmt.Errorf("redis scan reviews: %w", err)
+	}
+	next := ""
+	if cursor != 0 {
+		next = strconv.FormatUint(cursor, 10)
+	}
+	if len(keys) == 0 {
+		return nil, next, nil
+	}
+	vals, err := node.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, "", fmt.Errorf("redis scan reviews: %w", err)
+	}
+	out := make([]*core.Review, 0, len(vals))
+	for i, v := range vals {
+		raw, ok := v.(string)
+		if !ok {
+			continue // deleted since SCAN saw it
+		}
+		var r core.Review
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, "", fmt.Errorf("redis scan reviews: decode %s: %w", keys[i], err)
+		}
+		out = append(out, &r)
+	}
+	return out, next, nil
+}

@@ -258,3 +258,40 @@ func testPurgeReview(t *testing.T, s core.Store) {
 	// A purged id may be used again from scratch.
 	mustApply(t, s, core.Change{Reviews: []core.ReviewWrite{{Review: &core.Review{ID: "rv-old", State: core.ReviewOpen}}}})
 }
+
+// testScanReviews: a scan in small batches returns every stored review,
+// open and closed, and nothing else (not the items, counts or indexes).
+func testScanReviews(t *testing.T, s core.Store) {
+	ctx := t.Context()
+	want := map[string]core.ReviewState{}
+	var ch core.Change
+	for i := range 30 {
+		rv := &core.Review{ID: fmt.Sprintf("rv-%02d", i), State: core.ReviewOpen, Items: 1, Plan: core.ReviewPlan{Roles: []string{"db"}}}
+		if i%3 == 0 {
+			rv.State = core.ReviewClosed
+		}
+		want[rv.ID] = rv.State
+		ch.Reviews = append(ch.Reviews, core.ReviewWrite{Review: rv})
+		ch.ReviewItems = append(ch.ReviewItems, core.ReviewItemWrite{Item: newReviewItem(rv.ID, 1, "alice", "bob")})
+	}
+	mustApply(t, s, ch)
+	if _, _, err := s.ScanReviews(ctx, "", 0); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("scan with limit 0: %v, want EINVALID", err)
+	}
+	got := map[string]core.ReviewState{}
+	after, steps := "", 0
+	for {
+		rvs, next, err := s.ScanReviews(ctx, after, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rv := range rvs {
+			got[rv.ID] = rv.State
+		}
+		if steps++; next == "" || steps > 1000 {
+			break
+		}
+		after = next
+	}
+	wantCounts(t, "scanned reviews", got, want)
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		{"TrimAudit", testTrimAudit},
 		{"Reviews", testReviews},
 		{"PurgeReview", testPurgeReview},
+		{"ScanReviews", testScanReviews},
 		{"ReviewChangeIsAtomic", testReviewChangeIsAtomic},
 		{"ReviewRemovals", testReviewRemovals},
 		{"LastActivations", testLastActivations},
