@@ -45,19 +45,18 @@ func summarize(rows []AlertRow, one string, many func(n int) string) []finding {
 
 // detectActivatedTooOften counts activations per principal and role within the period.
 func detectActivatedTooOften(_ *Alerts, snap *snapshot, rule AlertRule) ([]finding, error) {
-	events, err := snap.auditLog()
-	if err != nil {
-		return nil, err
-	}
 	from := snap.now.Add(-rule.Period)
 	counts := map[string]int{}
 	last := map[string]time.Time{}
-	for _, e := range events {
+	err := snap.auditSince(from, func(e *AuditEvent) {
 		if e.Action == "activate" && e.Time.After(from) {
 			k := pairSubject(e.Principal, e.Role)
 			counts[k]++
 			last[k] = e.Time
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	var rows []AlertRow
 	for k, n := range counts {
@@ -76,42 +75,63 @@ func detectActivatedTooOften(_ *Alerts, snap *snapshot, rule AlertRule) ([]findi
 	}), nil
 }
 
-// lastUse returns, per principal and role, the latest activation or
-// assignment change: eligibility counts as used from when it was given.
-func lastUse(events []AuditEvent) map[string]time.Time {
-	out := map[string]time.Time{}
-	for _, e := range events {
-		switch e.Action {
-		case "activate", "assign", "assign_from_config", "update_assignment", "convert_to_eligible":
-			k := pairSubject(e.Principal, e.Role)
-			if e.Time.After(out[k]) {
-				out[k] = e.Time
-			}
+// lastActivations returns, per principal and role of the eligibilities in
+// force, when the pair last opened a window: the store's index, one read
+// per role, never the audit trail.
+func (snap *snapshot) lastActivations() (map[string]time.Time, error) {
+	byRole := map[string][]string{}
+	for _, a := range snap.assignments {
+		if a.Kind == Eligible && a.In(snap.now) {
+			byRole[a.Role] = append(byRole[a.Role], a.Principal)
 		}
 	}
-	return out
+	out := map[string]time.Time{}
+	for role, principals := range byRole {
+		last, err := snap.s.store.LastActivations(snap.ctx, role, principals)
+		if err != nil {
+			return nil, err
+		}
+		for p, t := range last {
+			out[pairSubject(p, role)] = t
+		}
+	}
+	return out, nil
 }
 
-// detectUnusedEligibility finds eligibilities idle for the period.
+// detectUnusedEligibility finds eligibilities idle for the period: not
+// activated, given or changed within it. Only the period's audit events
+// are read; the store's index of last activations says when an idle one
+// was last used.
 func detectUnusedEligibility(_ *Alerts, snap *snapshot, rule AlertRule) ([]finding, error) {
-	events, err := snap.auditLog()
+	from := snap.now.Add(-rule.Period)
+	recent := map[string]bool{}
+	err := snap.auditSince(from, func(e *AuditEvent) {
+		switch e.Action {
+		case "activate", "assign", "assign_from_config", "update_assignment", "convert_to_eligible":
+			if e.Time.After(from) {
+				recent[pairSubject(e.Principal, e.Role)] = true
+			}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	used := lastUse(events)
+	used, err := snap.lastActivations()
+	if err != nil {
+		return nil, err
+	}
 	var rows []AlertRow
 	for _, a := range snap.assignments {
 		if a.Kind != Eligible || !a.In(snap.now) {
 			continue
 		}
 		k := pairSubject(a.Principal, a.Role)
-		since := latest(used[k], a.CreatedAt, a.Start)
-		if snap.now.Sub(since) < rule.Period {
+		if recent[k] || latest(used[k], a.CreatedAt, a.Start).After(from) {
 			continue
 		}
 		detail := "never activated"
 		if !used[k].IsZero() {
-			detail = "last used " + snap.s.when(used[k])
+			detail = "last activated " + snap.s.when(used[k])
 		}
 		rows = append(rows, AlertRow{Subject: k, Principal: a.Principal, Role: a.Role, Detail: detail,
 			Action: "Remove", Command: fmt.Sprintf("unassign %s %s eligible", a.Principal, a.Role)})

@@ -16,8 +16,6 @@ type snapshot struct {
 	now         time.Time
 	assignments []Assignment
 	windows     map[string][]Window // by role
-	audit       []AuditEvent
-	auditDone   bool
 }
 
 // It reads role by role, through the role indexes: a periodic scan is the
@@ -40,16 +38,38 @@ func (a *Alerts) snapshot(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// auditLog reads the audit trail once per scan, for the kinds that count activations.
-func (snap *snapshot) auditLog() ([]AuditEvent, error) {
-	if !snap.auditDone {
-		events, _, err := ReadAudit(snap.ctx, snap.s.store, AuditFilter{})
-		if err != nil {
-			return nil, err
-		}
-		snap.audit, snap.auditDone = events, true
+// auditClockSkew is how far out of time order replicas may append audit
+// events: the search for a period's first event starts this much earlier.
+const auditClockSkew = time.Minute
+
+// auditSince calls fn with the audit events of the trail from about
+// from onwards (a little earlier: fn filters by time). It finds where
+// they start by a binary search over sequence numbers, one event read per
+// step, so that a scan reads the period it counts, not the whole trail.
+func (snap *snapshot) auditSince(from time.Time, fn func(*AuditEvent)) error {
+	head, err := snap.s.store.AuditHead(snap.ctx)
+	if err != nil {
+		return err
 	}
-	return snap.audit, nil
+	from = from.Add(-auditClockSkew)
+	lo, hi := int64(0), head.Seq // every event after hi is at or after from; find the least such hi
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		one, err := snap.s.store.AuditRange(snap.ctx, mid, 1) // the event after mid (the first kept one, when trimmed)
+		if err != nil {
+			return err
+		}
+		if len(one) == 1 && one[0].Time.Before(from) {
+			lo = max(mid+1, one[0].Seq)
+		} else {
+			hi = mid
+		}
+	}
+	_, err = ScanAudit(snap.ctx, snap.s.store, lo, func(e *AuditEvent) error {
+		fn(e)
+		return nil
+	})
+	return err
 }
 
 // Scan runs every scanned detector once and records what it finds:

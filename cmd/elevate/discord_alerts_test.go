@@ -270,7 +270,7 @@ func TestSIGHUPChangesWatchedTargets(t *testing.T) {
 	d := mustServeDiscord(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	d.m.reloadOnHangup(ctx) // as `elevate serve` wires it
+	d.m.reloadOnHangup(ctx)              // as `elevate serve` wires it
 	d.fake.AddMember("g1", "1009", "r2") // given by hand
 	id := core.AlertID(core.AlertOutsideElevate, "discord_role:g1/r2")
 	status := func() core.AlertStatus {
