@@ -9,8 +9,6 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-
-	"github.com/elevate-pim/elevate/bot"
 )
 
 // maxBody bounds a request body; Slack's payloads are far smaller.
@@ -111,20 +109,9 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if errors.Is(err, errMalformed) {
+	if err != nil {
 		a.badRequest(w, r, "bad interaction payload", err)
 		return
-	}
-	if err != nil {
-		// The inbox could not take the click: tell its user at once.
-		a.log.Warn().Err(err).Str("slack_user", ic.User.ID).Msg("slack interaction not accepted")
-		a.pool.goJob("refusal", func() {
-			ctx, cancel := a.jobContext()
-			defer cancel()
-			o := a.newOrigin("action", ic.User.ID)
-			o.responseURL = ic.ResponseURL
-			a.deliver(ctx, o, bot.Message{}, err)
-		})
 	}
 	writeResponse(w, resp)
 }

@@ -89,7 +89,10 @@ func (a *Adapter) acceptInteraction(ic slackapi.InteractionCallback) (any, error
 					d.Message = c.ChannelID + "/" + c.MessageTs
 				}
 			}
-			return nil, a.accept(d)
+			if err := a.accept(d); err != nil {
+				a.refuseClick(d, err)
+			}
+			return nil, nil
 		}
 		return nil, nil
 	case slackapi.InteractionTypeViewSubmission:

@@ -47,6 +47,20 @@ func (a *Adapter) accept(d delivery) error {
 	return nil
 }
 
+// refuseClick tells the user of a click the inbox could not take (the store
+// is unreachable) that nothing happened. The click is acknowledged all
+// the same: it carries no answer, and Slack would show a bare failure.
+func (a *Adapter) refuseClick(d delivery, err error) {
+	a.log.Warn().Err(err).Str("slack_user", d.User).Msg("slack click not accepted")
+	a.pool.goJob("refusal", func() {
+		ctx, cancel := a.jobContext()
+		defer cancel()
+		o := a.newOrigin(d.Kind, d.User)
+		o.responseURL, o.home = d.ResponseURL, d.Home
+		a.deliver(ctx, o, bot.Message{}, err)
+	})
+}
+
 // runAccepted runs an item this replica has just accepted, unless it is a
 // repeated delivery (Slack retried, or someone replayed a signed request).
 // Only the accepting replica asks: one that takes the item over after a

@@ -70,12 +70,27 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		a.log.Warn().Str("type", string(ev.Type)).Msg("slack socket mode message error")
 	case socketmode.EventTypeSlashCommand:
-		a.ack(ctx, client, ev.Request, nil)
-		if sc, ok := ev.Data.(slackapi.SlashCommand); ok {
-			if err := a.acceptCommand(sc); err != nil {
-				a.log.Warn().Err(err).Msg("slack socket mode: slash command ignored")
-			}
+		// Acknowledged once it is in the inbox; when the store cannot take
+		// it, the acknowledgement carries the answer, as over HTTP.
+		sc, ok := ev.Data.(slackapi.SlashCommand)
+		if !ok {
+			a.ack(ctx, client, ev.Request, nil)
+			return
 		}
+		// Off the event loop: the inbox write waits up to bot.StoreWait.
+		go func() {
+			err := a.acceptCommand(sc)
+			switch {
+			case err == nil:
+				a.ack(ctx, client, ev.Request, nil)
+			case errors.Is(err, errMalformed) || errors.Is(err, errClosed):
+				a.ack(ctx, client, ev.Request, nil)
+				a.log.Warn().Err(err).Msg("slack socket mode: slash command ignored")
+			default:
+				a.log.Warn().Err(err).Str("slack_user", sc.UserID).Msg("slash command not accepted")
+				a.ack(ctx, client, ev.Request, map[string]string{"response_type": "ephemeral", "text": errorText(err)})
+			}
+		}()
 	case socketmode.EventTypeInteractive:
 		ic, ok := ev.Data.(slackapi.InteractionCallback)
 		if !ok {
