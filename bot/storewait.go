@@ -2,8 +2,8 @@ package bot
 
 import "time"
 
-// StoreWait is how long each store call made for a chat command or click
-// may wait (core.WithStoreWait). Chat adapters set it on the work they do
-// for a user, so that while the store hangs the user is told so well
-// within the interaction's deadline of 2.5 s to its first answer.
+// StoreWait is how long the store calls made for one chat command or click
+// may wait in all (core.WithStoreWait). Chat adapters set it on the work
+// they do for a user, so that while the store hangs the user is told so
+// well within the interaction's deadline of 2.5 s to its first answer.
 const StoreWait = 1500 * time.Millisecond

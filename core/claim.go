@@ -73,6 +73,7 @@ func (h *Held) request(ctx context.Context, id string) (*Request, error) {
 
 // heartbeat renews the lease until ctx ends or the lease is lost.
 func (h *Held) heartbeat(ctx context.Context) {
+	ctx = withoutStoreWait(ctx)
 	t := time.NewTicker(h.s.lease / 3)
 	defer t.Stop()
 	for {

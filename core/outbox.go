@@ -98,6 +98,7 @@ func (s *Service) follow(ctx context.Context, ch Change) (refused bool) {
 		}
 	}
 	if len(notices) > 0 {
+		ctx := withoutStoreWait(ctx)
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()

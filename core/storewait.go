@@ -59,3 +59,15 @@ func StoreCall(ctx context.Context) (bounded context.Context, done func(), chat 
 		w.left.Add(-int64(time.Since(start)))
 	}, true
 }
+
+// noStoreWait marks a context whose store calls are not charged to the
+// interaction it came from.
+type noStoreWait struct{}
+
+// withoutStoreWait returns ctx without its interaction's store wait: for
+// work that outlives the interaction's answer (a held job's heartbeat,
+// notices delivered in the background), which must not fail because the
+// interaction spent its wait.
+func withoutStoreWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, storeWaitKey{}, noStoreWait{})
+}
