@@ -37,10 +37,9 @@ var applyScript = goredis.NewScript(sha256Source + "\nlocal function apply(KEYS,
 // and only when all hold writes anything. Within one Change, removals take
 // effect before additions (CloseWindows before OpenWindows,
 // DeleteAssignments before PutAssignments, Unschedule before Schedule).
-// A Change with audit events is committed by the store's audit chain
-// (chain.go), which hashes the events in Go and commits the Changes that
-// wait meanwhile together in one script. Errors from Redis itself come
-// back wrapped, with no code (EINTERNAL).
+// Its audit events are chained by the script, where appends are
+// serialized. Errors from Redis itself come back wrapped, with no code
+// (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -54,9 +53,6 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
 	}
-	if len(c.Audit) > 0 {
-		return s.chain.commit(ctx, s, e)
-	}
 	res, _, err := s.applyBatch(ctx, []*encoded{e})
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
@@ -64,39 +60,11 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	return conflict(c, res[0])
 }
 
-// encoded is a Change laid out as apply.lua's keys and arguments. The
-// place of its audit events in the chain is filled in (chainTo, chainHere)
-// when the head they follow is known.
+// encoded is a Change laid out as apply.lua's keys and arguments.
 type encoded struct {
-	change  core.Change
-	keys    []string
-	args    []any
-	digests []string // the content digests of its audit events
-	audit   int      // index in args of its first audit event
-}
-
-// Where apply.lua's arguments 15 and 16, the audit head the events
-// follow, are in encoded.args.
-const argHeadSeq, argHeadHash = 14, 15
-
-// chainTo gives e's audit events the sequence numbers and hashes that
-// follow head, and returns the head after them.
-func (e *encoded) chainTo(head core.AuditHead) core.AuditHead {
-	e.args[argHeadSeq], e.args[argHeadHash] = head.Seq, head.Hash
-	for i, d := range e.digests {
-		head.Seq++
-		head.Hash = core.ChainHash(head.Hash, head.Seq, d)
-		e.args[e.audit+3*i+2] = head.Hash
-	}
-	return head
-}
-
-// chainHere leaves the chaining of e's audit events to the script.
-func (e *encoded) chainHere() {
-	e.args[argHeadSeq], e.args[argHeadHash] = "", ""
-	for i := range e.digests {
-		e.args[e.audit+3*i+2] = ""
-	}
+	change core.Change
+	keys   []string
+	args   []any
 }
 
 // applyBatch runs the script on es and returns each Change's result and
@@ -247,9 +215,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		}
 		args = append(args, j.ID(), score, b)
 	}
-	audit := len(args)
-	digests := make([]string, len(c.Audit))
-	for i, e := range c.Audit {
+	for _, e := range c.Audit {
 		// The content as core.AuditEvent.ContentDigest encodes it.
 		e.Seq, e.PrevHash, e.Hash = 0, "", ""
 		e.Time = e.Time.UTC()
@@ -258,8 +224,8 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 			return nil, fmt.Errorf("encode audit event: %w", err)
 		}
 		sum := sha256.Sum256(b)
-		digests[i] = hex.EncodeToString(sum[:])
-		args = append(args, b, digests[i], "")
+		// No hash and no head (arguments 15, 16 are ""): the script chains.
+		args = append(args, b, hex.EncodeToString(sum[:]), "")
 	}
 	for _, j := range c.Complete {
 		args = append(args, j.ID(), j.Lease.UnixMilli())
@@ -278,7 +244,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		}
 		args = append(args, a.ID, w.Expect, b)
 	}
-	return &encoded{change: c, keys: keys, args: args, digests: digests, audit: audit}, nil
+	return &encoded{change: c, keys: keys, args: args}, nil
 }
 
 // flag is a boolean as the script reads it.

@@ -6,14 +6,14 @@
 -- arguments.
 --
 -- Audit events get the next sequence numbers and hash = sha256(prev ‖ seq ‖
--- content digest) over raw bytes (core.ChainHash). The writer computes
--- the hashes in Go from the head it last saw and sends them with that
--- head; the script appends them only if the head is still the one they
--- follow, and otherwise returns {'head'} and writes nothing, so that the
--- writer chains again from the head applyall.lua returns. With no
--- expected head (ARGV[15] = ''), the script chains the events itself:
--- slow in Lua (about 0.7 ms per event), but it never misses, so a writer
--- that keeps losing the race falls back to it.
+-- content digest) over raw bytes (core.ChainHash). Apply leaves ARGV 15
+-- and 16 empty, so the script chains the events itself, where appends are
+-- serialized (sha256.lua). A writer may instead send hashes computed in
+-- Go with the head they follow (ARGV 15, 16): the script then appends
+-- them only if the head is still that one, and otherwise returns {'head'}
+-- and writes nothing. (A store that chained in Go and committed batches
+-- was tried: on a loaded machine its replicas lost the head to each other
+-- more than Lua's hashing cost.)
 -- An event's stream entry id is 0-SEQ, so readers seek to a sequence
 -- number directly (XRANGE from 0-SEQ).
 -- A Change is applied at most once: its random id is remembered for ten

@@ -14,15 +14,15 @@ type keyspace struct {
 
 func newKeyspace(prefix string) keyspace { return keyspace{tag: "{" + prefix + "}:"} }
 
-func (k keyspace) rev() string              { return k.tag + "rev" }
-func (k keyspace) asg() string              { return k.tag + "asg" }
-func (k keyspace) jobs() string             { return k.tag + "jobs" }
-func (k keyspace) jobData() string          { return k.tag + "jobdata" }
-func (k keyspace) audit() string            { return k.tag + "audit" }
-func (k keyspace) auditHead() string        { return k.tag + "audithead" }
-func (k keyspace) auditCheckpoint() string  { return k.tag + "auditcheckpoint" }
-func (k keyspace) applied() string          { return k.tag + "applied" }
-func (k keyspace) alerts() string           { return k.tag + "alerts" }
+func (k keyspace) rev() string             { return k.tag + "rev" }
+func (k keyspace) asg() string             { return k.tag + "asg" }
+func (k keyspace) jobs() string            { return k.tag + "jobs" }
+func (k keyspace) jobData() string         { return k.tag + "jobdata" }
+func (k keyspace) audit() string           { return k.tag + "audit" }
+func (k keyspace) auditHead() string       { return k.tag + "audithead" }
+func (k keyspace) auditCheckpoint() string { return k.tag + "auditcheckpoint" }
+func (k keyspace) applied() string         { return k.tag + "applied" }
+func (k keyspace) alerts() string          { return k.tag + "alerts" }
 
 func (k keyspace) request(id string) string           { return k.tag + "req:" + id }
 func (k keyspace) openOf(principal string) string     { return k.tag + "openof:" + principal }

@@ -24,8 +24,7 @@ const DefaultPrefix = "elevate"
 type Store struct {
 	client goredis.UniversalClient
 	keys   keyspace
-	chain  *auditChain // commits the Changes that carry audit events
-	clock  core.Clock  // times the markers of applied Changes and Once keys
+	clock  core.Clock // times the markers of applied Changes and Once keys
 
 	acks       int           // replicas that must acknowledge each Apply; 0: none
 	ackTimeout time.Duration // how long Apply waits for them
@@ -71,7 +70,7 @@ func CheckPrefix(prefix string) error {
 // failures and timeouts as core's EUNAVAILABLE.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
 	client.AddHook(unavailableHook{})
-	s := &Store{client: client, keys: newKeyspace(DefaultPrefix), clock: core.SystemClock{}, chain: &auditChain{}}
+	s := &Store{client: client, keys: newKeyspace(DefaultPrefix), clock: core.SystemClock{}}
 	for _, o := range opts {
 		o(s)
 	}
