@@ -133,6 +133,8 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 		err = s.archiveJob(ctx)
 	case JobRetentionSweep:
 		err = s.sweepRetention(ctx, h)
+	case JobHistorySweep:
+		err = s.sweepHistory(ctx, h)
 	default:
 		run := s.handler(j.Kind)
 		if run == nil {

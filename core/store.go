@@ -24,6 +24,10 @@ type Store interface {
 	// zero RequestPos: from the first). It reads only principal's index,
 	// which every request write and PurgeRequest keep in step.
 	RequestsOf(ctx context.Context, principal string, from RequestPos, limit int) ([]*Request, error)
+	// IndexRequests adds each of reqs that is still stored to its
+	// principal's history, where it may be missing: the history sweep
+	// calls it for requests written before the history existed.
+	IndexRequests(ctx context.Context, reqs []*Request) error
 	// AwaitingApproval returns the requests of the given roles that are in
 	// state PendingApproval, oldest first. It reads only those roles' indexes.
 	AwaitingApproval(ctx context.Context, roles ...string) ([]*Request, error)

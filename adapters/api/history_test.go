@@ -1,9 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/elevate-pim/elevate/core"
+	"github.com/elevate-pim/elevate/store/redis"
+	"github.com/elevate-pim/elevate/store/redis/redistest"
 )
 
 // TestRequestHistory: GET /requests lists a principal's requests, final
@@ -86,4 +92,60 @@ func TestRequestHistory(t *testing.T) {
 	e.want("bad cursor", e.call("GET", "/requests"+q("cursor", "yesterday"), "alice-token", nil), 400, "bad_input", "cursor")
 	e.want("bad since", e.call("GET", "/requests"+q("since", "monday"), "alice-token", nil), 400, "bad_input", "since")
 	e.want("bad limit", e.call("GET", "/requests"+q("limit", "500"), "alice-token", nil), 400, "bad_input", "limit")
+}
+
+// TestRequestHistorySweep: requests stored before the history existed (their
+// index entries are gone here) are listed again once the one-time history
+// sweep has run; a second start schedules no sweep.
+func TestRequestHistorySweep(t *testing.T) {
+	prefix := redistest.NewPrefix(t)
+	client := redistest.NewClient(t)
+	e := newEnv(t, func(core.Store) core.Store { return redis.New(client, redis.WithPrefix(prefix)) })
+	var ids []string
+	for range 3 {
+		id := e.mustRequest()
+		e.want("cancel", e.call("POST", "/requests/"+id+"/cancel", "alice-token", nil), 200)
+		ids = append(ids, id)
+	}
+	ctx := context.Background()
+	if err := client.Del(ctx, "{"+prefix+"}:reqof:alice").Err(); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() string {
+		t.Helper()
+		r := e.call("GET", "/requests", "alice-token", nil)
+		e.want("list", r, 200)
+		var p struct{ Requests []struct{ ID string } }
+		r.json(t, &p)
+		var got []string
+		for _, x := range p.Requests {
+			got = append(got, x.ID)
+		}
+		return strings.Join(got, ",")
+	}
+	if got := listed(); got != "" {
+		t.Fatalf("history without its index = %s", got)
+	}
+	if err := e.svc.ScheduleHistorySweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids) // made in the same millisecond: by id
+	if got := listed(); got != strings.Join(ids, ",") {
+		t.Fatalf("history after the sweep = %s, want %s", got, strings.Join(ids, ","))
+	}
+	if err := e.svc.ScheduleHistorySweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := e.store.Jobs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Kind == core.JobHistorySweep {
+			t.Fatalf("the sweep is scheduled again after it ran: %+v", j)
+		}
+	}
 }

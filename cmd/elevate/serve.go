@@ -97,6 +97,8 @@ func (m *Main) ServeListener(ctx context.Context, ln net.Listener) error {
 		err = fmt.Errorf("audit: %w", err)
 	} else if err = m.Service.ScheduleRetentionSweep(ctx); err != nil {
 		err = fmt.Errorf("retention: %w", err)
+	} else if err = m.Service.ScheduleHistorySweep(ctx); err != nil {
+		err = fmt.Errorf("request history: %w", err)
 	}
 	if err != nil {
 		ln.Close()

@@ -140,6 +140,21 @@ func (s *Store) RequestsOf(ctx context.Context, principal string, from core.Requ
 	return out, nil
 }
 
+// IndexRequests adds each of reqs that is still stored to its principal's history.
+func (s *Store) IndexRequests(ctx context.Context, reqs []*core.Request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range reqs {
+		if stored, ok := s.requests[r.ID]; ok {
+			s.reqOf.add(stored.Principal, stored.ID)
+		}
+	}
+	return nil
+}
+
 // AwaitingApproval returns copies of the requests of roles pending
 // approval, oldest first.
 func (s *Store) AwaitingApproval(ctx context.Context, roles ...string) ([]*core.Request, error) {

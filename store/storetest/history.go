@@ -82,4 +82,9 @@ func testRequestHistory(t *testing.T, s core.Store) {
 		t.Fatal(err)
 	}
 	wantStrings(t, "after purging h3", page(core.RequestPos{}, 10), []string{"h0", "h1", "h2", "h4"})
+	// Indexing again adds nothing twice and never a purged request.
+	if err := s.IndexRequests(t.Context(), []*core.Request{rs[3], rs[4], rs[2]}); err != nil {
+		t.Fatalf("IndexRequests: %v", err)
+	}
+	wantStrings(t, "after indexing again", page(core.RequestPos{}, 10), []string{"h0", "h1", "h2", "h4"})
 }
