@@ -105,6 +105,7 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 		_, err = s.update(ctx, j.Ref, s.startStep)
 	case JobExpire:
 		_, err = s.update(ctx, j.Ref, s.expireStep)
+		h.done = err == nil // the expiry's Change unscheduled this job: nothing to complete
 	case JobTimeout:
 		_, err = s.update(ctx, j.Ref, s.timeoutStep)
 	case JobEscalate:
