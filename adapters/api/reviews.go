@@ -43,6 +43,7 @@ func (s *Server) reviewRoutes() []route {
 		{Route{"POST", "/reviews/{id}/items/{n}/decision"}, s.decide},
 		{Route{"POST", "/reviews/{id}/accept"}, s.acceptAll},
 		{Route{"POST", "/reviews/{id}/stop"}, s.stopReview},
+		{Route{"POST", "/reviews/{id}/apply"}, s.applyReview},
 		{Route{"GET", "/reviews/{id}/report"}, s.reviewReport},
 	}
 }
@@ -206,6 +207,23 @@ func (s *Server) stopReview(w http.ResponseWriter, r *http.Request, c core.Calle
 		return err
 	}
 	return writeJSON(w, http.StatusOK, reviewOf(rv, 0))
+}
+
+// applyReview carries out the removals a closed review left as "remove
+// not applied" (auto_apply: false), once (admins, the review's owners,
+// whoever started it).
+func (s *Server) applyReview(w http.ResponseWriter, r *http.Request, c core.Caller) error {
+	if err := decodeBody(r, &struct{}{}, true); err != nil {
+		return err
+	}
+	if err := principalOnly(c); err != nil {
+		return err
+	}
+	out, err := s.svc.Reviews().Apply(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"review": reviewOf(out.Review, 0), "applied": out.Applied, "counts": out.Counts})
 }
 
 // reviewReport returns every item of a review with its decisions and

@@ -124,6 +124,21 @@ func TestReviewRoutes(t *testing.T) {
 	}
 	e.want("stop again", e.call("POST", stop, "dana-token", nil), 409, "conflict")
 
+	// apply: this review applied its removals at its end (auto_apply), so
+	// nothing is left; an open review is refused (core TestReviewApply
+	// shows the removals an auto_apply: false review leaves carried out).
+	apply := "/reviews/" + byBob.ID + "/apply"
+	e.want("apply: no token", e.call("POST", apply, "", nil), 401)
+	e.want("apply: reviewer", e.call("POST", apply, "bob-token", nil), 403, "forbidden")
+	e.want("apply: bad body", e.call("POST", apply, "dana-token", map[string]any{"all": true}), 400, "bad_input", "all")
+	e.want("apply: unknown", e.call("POST", "/reviews/rv-nothere/apply", "dana-token", nil), 404, "not_found")
+	e.want("apply: open review", e.call("POST", "/reviews/"+byTwo.ID+"/apply", "dana-token", nil), 409, "conflict")
+	r = e.call("POST", apply, "dana-token", nil)
+	e.want("apply", r, 200)
+	if !strings.Contains(string(r.body), `"applied":0`) {
+		t.Fatalf("apply of an applied review = %s", r.body)
+	}
+
 	report := "/reviews/" + byBob.ID + "/report"
 	e.want("report: no token", e.call("GET", report, "", nil), 401)
 	e.want("report: reviewer", e.call("GET", report, "bob-token", nil), 403, "forbidden")
