@@ -6,7 +6,8 @@ import "time"
 type JobKind string
 
 // Scheduled job kinds. Ref is a request id, or an assignment key for the
-// assignment jobs.
+// assignment jobs. Chat adapters' inbox items have a kind per platform
+// (InboxJob).
 const (
 	JobStart          JobKind = "start"           // Scheduled → Active
 	JobExpire         JobKind = "expire"          // Active → Expired, revoke at targets
@@ -19,7 +20,6 @@ const (
 	JobGrant          JobKind = "grant"           // grant an opened window at the role's targets
 	JobExtend         JobKind = "extend"          // tell the role's targets of an extended window
 	JobNotify         JobKind = "notify"          // deliver an outbox notice (Ref: the notice id)
-	JobInbox          JobKind = "inbox"           // run an acknowledged chat command (Ref: the item id)
 )
 
 // Job is a durable, due-dated unit of work. A job is identified by kind and

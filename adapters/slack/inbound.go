@@ -27,9 +27,11 @@ var errClosed = errors.New("adapter is closed")
 var errMalformed = errors.New("malformed payload")
 
 // Both transports, HTTP and Socket Mode, hand what they receive to the
-// accept functions below: each validates the payload, queues the work and
-// returns at once, so the transport acknowledges within milliseconds. The
-// work (identity, core, Slack calls) runs in the pool.
+// accept functions below: each validates the payload and, for commands and
+// clicks, writes it to the store's inbox (one round trip) and returns, so
+// that the transport acknowledges within milliseconds and only what is
+// durably queued. The work (identity, core, Slack calls) runs in the pool,
+// or on another replica if this one dies.
 
 // acceptCommand puts a slash command in the inbox and runs it in the
 // pool. An error means nothing was queued: the store could not take it
@@ -47,7 +49,7 @@ func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) error {
 		ResponseURL: sc.ResponseURL, TriggerID: sc.TriggerID, Key: "command:" + sc.TriggerID})
 }
 
-// acceptInteraction queues a button click, or works on a modal submission
+// acceptInteraction puts a button click in the inbox, or works on a modal submission
 // for at most SubmitWait and returns the response_action Slack should
 // apply to the modal (nil: close it).
 func (a *Adapter) acceptInteraction(ic slackapi.InteractionCallback) (any, error) {

@@ -1,7 +1,8 @@
 // Package slack is elevate's Slack adapter. It receives slash commands,
 // button clicks, modal submissions and App Home events over HTTP (signed
-// requests) or Socket Mode, acknowledges each at once, and does the work in
-// a bounded pool of background workers: it maps the Slack user to a
+// requests) or Socket Mode, acknowledges each once it is in the store's
+// inbox, and does the work in a bounded pool of background workers (another
+// replica does it if this one dies): it maps the Slack user to a
 // principal, hands the command, click or form to the bot layer, and renders
 // the bot's neutral messages as Block Kit.
 //
