@@ -67,7 +67,7 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	if answered == n {
 		t.Fatal("every command was answered before the kill: nothing was left to take over")
 	}
-	hook.open("grant")
+	hook.openAfterKill(t, "grant")
 	startServe(t, e.cfg) // the restarted replica
 	startServe(t, e.cfg) // another one
 
@@ -221,7 +221,7 @@ func TestAcknowledgedInteractionsSurviveKill(t *testing.T) {
 		answered += len(edits(i))
 	}
 	t.Logf("at the kill: %d grants started, %d interactions answered", hook.arrivedCount("grant"), answered)
-	hook.open("grant")
+	hook.openAfterKill(t, "grant")
 	startServe(t, e.cfg)
 	startServe(t, e.cfg)
 	waitFor(t, "every interaction answered", 60*time.Second, func() bool {
