@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -41,47 +40,16 @@ func ParseRequestPos(s string) (RequestPos, bool) {
 }
 
 // JobHistorySweep adds every stored request to its principal's history,
-// once (Ref: historySweepRef): requests written before the history existed
-// would otherwise be missing from GET /requests.
+// once: requests written before the history existed would otherwise be
+// missing from GET /requests.
 const JobHistorySweep JobKind = "history-sweep"
 
-const (
-	historySweepRef = "requests"
-	// historyLayout names the store cursor that is 1 once the history
-	// sweep has run to its end.
-	historyLayout = "history-layout"
-)
+// historySweep indexes every stored request in its principal's history.
+var historySweep = requestSweep{kind: JobHistorySweep, layout: "history-layout",
+	visit: func(ctx context.Context, s *Service, reqs []*Request) error { return s.store.IndexRequests(ctx, reqs) }}
 
 // ScheduleHistorySweep schedules the history sweep unless it has run to
 // its end before. Serve calls it at start; the sweep is idempotent.
 func (s *Service) ScheduleHistorySweep(ctx context.Context) error {
-	done, err := s.store.Cursor(ctx, historyLayout)
-	if err != nil || done > 0 {
-		return err
-	}
-	return s.store.Apply(ctx, Change{Schedule: []Job{{Kind: JobHistorySweep, Ref: historySweepRef, Due: s.clock.Now()}}})
-}
-
-// sweepHistory indexes every stored request, batch by batch, saving its
-// scan position as the job's progress; then marks the sweep done.
-func (s *Service) sweepHistory(ctx context.Context, h *Held) error {
-	after := string(h.Job().Payload)
-	for {
-		reqs, next, err := s.store.ScanRequests(ctx, after, sweepBatch)
-		if err != nil {
-			return fmt.Errorf("history sweep: %w", err)
-		}
-		if err := s.store.IndexRequests(ctx, reqs); err != nil {
-			return fmt.Errorf("history sweep: %w", err)
-		}
-		if next == "" {
-			break
-		}
-		if err := h.Save(ctx, []byte(next)); err != nil {
-			return err
-		}
-		after = next
-	}
-	_, err := s.store.AdvanceCursor(ctx, historyLayout, 0, 1)
-	return err
+	return historySweep.schedule(ctx, s)
 }

@@ -2,22 +2,12 @@ package core
 
 import (
 	"context"
-	"fmt"
 )
 
 // JobRetentionSweep gives every final request stored without a purge job
-// one (Ref: retentionSweepRef): requests that became final before an
+// one: requests that became final before an
 // elevate that deletes them after the retention period.
 const JobRetentionSweep JobKind = "retention-sweep"
-
-const (
-	retentionSweepRef = "requests"
-	// retentionLayout names the store cursor that is 1 once the sweep has
-	// run to its end: from then on, every final request has a purge job.
-	retentionLayout = "retention-layout"
-	// sweepBatch is how many requests one step of the sweep reads.
-	sweepBatch = 256
-)
 
 // RequestScanner is the part of a Store that the retention sweep needs:
 // every stored request, read in batches, and a durable cursor to remember
@@ -34,49 +24,26 @@ type RequestScanner interface {
 	AdvanceCursor(ctx context.Context, name string, from, to int64) (bool, error)
 }
 
-// ScheduleRetentionSweep schedules the retention sweep unless it has run
-// to its end before. Serve calls it at
-// start; the sweep is idempotent, so replicas starting together at most
-// repeat some of its work.
-func (s *Service) ScheduleRetentionSweep(ctx context.Context) error {
-	done, err := s.store.Cursor(ctx, retentionLayout)
-	if err != nil || done > 0 {
-		return err
-	}
-	return s.store.Apply(ctx, Change{Schedule: []Job{{Kind: JobRetentionSweep, Ref: retentionSweepRef, Due: s.clock.Now()}}})
-}
-
-// sweepRetention schedules the purge of every final request, batch by
-// batch, saving its scan position as the job's progress so that a replica
-// taking the job over goes on from there; then marks the sweep done. A
-// purge job scheduled again is the same job (same id and due time), so a
-// request that has one is not purged twice.
-func (s *Service) sweepRetention(ctx context.Context, h *Held) error {
-	after := string(h.Job().Payload)
-	for {
-		reqs, next, err := s.store.ScanRequests(ctx, after, sweepBatch)
-		if err != nil {
-			return fmt.Errorf("retention sweep: %w", err)
-		}
+// retentionSweep gives every final request a purge job. A purge job
+// scheduled again is the same job (same id and due time), so a request
+// that has one is not purged twice.
+var retentionSweep = requestSweep{kind: JobRetentionSweep, layout: "retention-layout",
+	visit: func(ctx context.Context, s *Service, reqs []*Request) error {
 		var ch Change
 		for _, r := range reqs {
 			if r.State.Final() {
 				ch.Schedule = append(ch.Schedule, Job{Kind: JobPurge, Ref: r.ID, Due: finalAt(r).Add(s.retention)})
 			}
 		}
-		if len(ch.Schedule) > 0 {
-			if err := s.store.Apply(ctx, ch); err != nil {
-				return fmt.Errorf("retention sweep: %w", err)
-			}
+		if len(ch.Schedule) == 0 {
+			return nil
 		}
-		if next == "" {
-			break
-		}
-		if err := h.Save(ctx, []byte(next)); err != nil {
-			return err
-		}
-		after = next
-	}
-	_, err := s.store.AdvanceCursor(ctx, retentionLayout, 0, 1)
-	return err
+		return s.store.Apply(ctx, ch)
+	}}
+
+// ScheduleRetentionSweep schedules the retention sweep unless it has run
+// to its end before. Serve calls it at start; the sweep is idempotent, so
+// replicas starting together at most repeat some of its work.
+func (s *Service) ScheduleRetentionSweep(ctx context.Context) error {
+	return retentionSweep.schedule(ctx, s)
 }

@@ -133,9 +133,9 @@ func (s *Service) runJob(ctx context.Context, h *Held) error {
 	case JobArchive:
 		err = s.archiveJob(ctx)
 	case JobRetentionSweep:
-		err = s.sweepRetention(ctx, h)
+		err = retentionSweep.run(ctx, s, h)
 	case JobHistorySweep:
-		err = s.sweepHistory(ctx, h)
+		err = historySweep.run(ctx, s, h)
 	default:
 		run := s.handler(j.Kind)
 		if run == nil {

@@ -16,10 +16,23 @@ var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`
 
 // ScanRequests returns the requests of one SCAN step (about limit keys)
 // from the position after ("" to begin) and the position to go on from,
-// "" when the scan is complete. SCAN returns every key stored during the
-// whole scan at least once; on a Cluster it runs on the node holding the
-// store's hash tag, where every key of the store lives.
+// "" when the scan is complete.
 func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*core.Request, string, error) {
+	return scanJSON[core.Request](ctx, s, "requests", s.keys.request(""), after, limit)
+}
+
+// ScanReviews returns the reviews of one SCAN step as ScanRequests does
+// requests: "rev:" and the id, the review keys, not revitems:, revopen or rev.
+func (s *Store) ScanReviews(ctx context.Context, after string, limit int) ([]*core.Review, string, error) {
+	return scanJSON[core.Review](ctx, s, "reviews", s.keys.review(""), after, limit)
+}
+
+// scanJSON returns the JSON values of type T under prefix of one SCAN
+// step (about limit keys) from the position after and the position to go
+// on from, "" when the scan is complete. SCAN returns every key stored
+// during the whole scan at least once; on a Cluster it runs on the node
+// holding the store's hash tag, where every key of the store lives.
+func scanJSON[T any](ctx context.Context, s *Store, what, prefix, after string, limit int) ([]*T, string, error) {
 	if err := live(ctx); err != nil {
 		return nil, "", err
 	}
@@ -35,15 +48,15 @@ func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*c
 	}
 	var node goredis.Cmdable = s.client
 	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		c, err := cc.MasterForKey(ctx, s.keys.request(""))
+		c, err := cc.MasterForKey(ctx, prefix)
 		if err != nil {
-			return nil, "", fmt.Errorf("redis scan requests: %w", err)
+			return nil, "", fmt.Errorf("redis scan %s: %w", what, err)
 		}
 		node = c
 	}
-	keys, cursor, err := node.Scan(ctx, cursor, globEscaper.Replace(s.keys.request(""))+"*", int64(limit)).Result()
+	keys, cursor, err := node.Scan(ctx, cursor, globEscaper.Replace(prefix)+"*", int64(limit)).Result()
 	if err != nil {
-		return nil, "", fmt.Errorf("redis scan requests: %w", err)
+		return nil, "", fmt.Errorf("redis scan %s: %w", what, err)
 	}
 	next := ""
 	if cursor != 0 {
@@ -54,17 +67,17 @@ func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*c
 	}
 	vals, err := node.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, "", fmt.Errorf("redis scan requests: %w", err)
+		return nil, "", fmt.Errorf("redis scan %s: %w", what, err)
 	}
-	out := make([]*core.Request, 0, len(vals))
+	out := make([]*T, 0, len(vals))
 	for i, v := range vals {
 		raw, ok := v.(string)
 		if !ok {
 			continue // deleted since SCAN saw it
 		}
-		var r core.Request
+		var r T
 		if err := json.Unmarshal([]byte(raw), &r); err != nil {
-			return nil, "", fmt.Errorf("redis scan requests: decode %s: %w", keys[i], err)
+			return nil, "", fmt.Errorf("redis scan %s: decode %s: %w", what, keys[i], err)
 		}
 		out = append(out, &r)
 	}
