@@ -202,11 +202,21 @@ func (h *handoff) hand(r any) bool {
 	return true
 }
 
-// awaitSubmission queues a modal submission and waits up to SubmitWait
-// for the response to give the modal.
+// awaitSubmission puts a modal submission in the inbox and waits up to
+// SubmitWait for the response to give the modal. When the inbox cannot
+// take it (the store is unreachable), the modal stays open and says so:
+// nothing was changed.
 func (a *Adapter) awaitSubmission(ic slackapi.InteractionCallback, sub bot.Submission) any {
 	h := &handoff{ch: make(chan any, 1)}
-	a.pool.goJob("submission", func() { a.runSubmission(ic, sub, h) })
+	view := ic.View
+	d := delivery{Kind: "submission", User: ic.User.ID, View: &view, Key: submissionKey(ic.View, sub)}
+	if _, err := a.acceptHanding(d, h); err != nil {
+		a.log.Warn().Err(err).Str("slack_user", ic.User.ID).Msg("slack submission not accepted")
+		if names := inputNames(ic.View); len(names) > 0 {
+			return slackapi.NewErrorsViewSubmissionResponse(map[string]string{inputBlockPrefix + names[0]: truncate(errorText(err), maxSectionText)})
+		}
+		return nil
+	}
 	t := time.NewTimer(a.cfg.SubmitWait)
 	defer t.Stop()
 	select {
@@ -243,15 +253,20 @@ func submissionKey(v slackapi.View, sub bot.Submission) string {
 	return "view:" + v.ID + ":" + v.Hash + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// runSubmission submits a modal to the bot. Errors show on the modal
-// (response_action "errors"), a follow-up form replaces it ("update"), and
-// any other outcome closes it and follows by DM; when the waiting request
-// has given up, everything follows by DM.
-func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submission, h *handoff) {
-	ctx, cancel := a.jobContext()
-	defer cancel()
-	o := a.newOrigin("submission", ic.User.ID)
-	if !a.once(ctx, o, submissionKey(ic.View, sub)) {
+// runSubmission submits an inbox item's modal to the bot. Errors show on
+// the modal (response_action "errors"), a follow-up form replaces it
+// ("update"), and any other outcome closes it and follows by DM; when the
+// waiting request has given up (or the item was taken over after a crash),
+// everything follows by DM.
+func (a *Adapter) runSubmission(ctx context.Context, o origin, d delivery, h *handoff) {
+	if d.View == nil {
+		o.log.Error().Msg("slack submission without its view dropped")
+		return
+	}
+	ic := slackapi.InteractionCallback{View: *d.View}
+	ic.User.ID = d.User
+	sub, err := submissionOf(ic.View)
+	if err != nil {
 		h.hand(nil)
 		return
 	}
@@ -260,6 +275,7 @@ func (a *Adapter) runSubmission(ic slackapi.InteractionCallback, sub bot.Submiss
 	var m bot.Message
 	c, err := a.caller(ctx, ic.User.ID)
 	if err == nil {
+		c.Delivery = o.delivery
 		o.principal = c.Principal
 		m, err = a.bot.Submit(ctx, c, sub)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	slackapi "github.com/slack-go/slack"
+
 	"github.com/elevate-pim/elevate/bot"
 	"github.com/elevate-pim/elevate/core"
 )
@@ -26,6 +28,8 @@ type delivery struct {
 	Message     string `json:"message,omitempty"`   // "channel/ts" of the posted message whose button was clicked
 	Ephemeral   bool   `json:"ephemeral,omitempty"` // the clicked message was an ephemeral reply
 	Key         string `json:"key"`                 // de-duplicates repeated deliveries of it
+	// View is a submitted modal (kind "submission"), with its state.
+	View *slackapi.View `json:"view,omitempty"`
 }
 
 // accept puts d in the store's inbox, then runs it in the pool: the
@@ -33,18 +37,35 @@ type delivery struct {
 // acknowledged delivery is answered even if this replica dies. The write
 // waits at most bot.StoreWait.
 func (a *Adapter) accept(d delivery) error {
+	_, err := a.acceptHanding(d, nil)
+	return err
+}
+
+// acceptHanding is accept for a delivery whose first answer h waits for
+// (a modal submission): the replica that runs the item on the spot hands
+// it there; one that takes it over after a crash finds no one waiting
+// and answers by DM.
+func (a *Adapter) acceptHanding(d delivery, h *handoff) (core.Job, error) {
 	payload, err := json.Marshal(d)
 	if err != nil {
-		return err
+		return core.Job{}, err
 	}
 	ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), bot.StoreWait)
 	defer cancel()
 	j, err := a.svc.Accept(ctx, Platform, payload)
 	if err != nil {
-		return err
+		return core.Job{}, err
 	}
-	a.pool.goJob(d.Kind, func() { a.runAccepted(j, d) })
-	return nil
+	if h != nil {
+		a.waiting.Store(j.Ref, h)
+	}
+	a.pool.goJob(d.Kind, func() {
+		a.runAccepted(j, d)
+		if h, ok := a.waiting.LoadAndDelete(j.Ref); ok {
+			h.(*handoff).hand(nil) // not run here (a repeat, or its lease hands it on): close the modal
+		}
+	})
+	return j, nil
 }
 
 // refuseClick tells the user of a click the inbox could not take (the store
@@ -105,6 +126,12 @@ func (a *Adapter) runInbox(ctx context.Context, h *core.Held) error {
 		a.runCommand(ctx, o, d)
 	case "action":
 		a.runAction(ctx, o, d)
+	case "submission":
+		wait := &handoff{gaveUp: true} // taken over: nobody waits, the answer goes by DM
+		if w, ok := a.waiting.LoadAndDelete(h.Job().Ref); ok {
+			wait = w.(*handoff)
+		}
+		a.runSubmission(ctx, o, d, wait)
 	default:
 		o.log.Error().Msg("slack inbox item of unknown kind dropped")
 	}

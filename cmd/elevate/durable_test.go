@@ -182,7 +182,13 @@ roles:
   svc:
     activation: {max_duration: 1h}
     targets:
-      - {type: webhook, url: %q, secret: "${HOOK_SECRET}", timeout: 30s}
+      - {type: webhook, url: %[1]q, secret: "${HOOK_SECRET}", timeout: 30s}
+  svcj:
+    activation:
+      max_duration: 1h
+      justification: {required: true, min_length: 5}
+    targets:
+      - {type: webhook, url: %[1]q, secret: "${HOOK_SECRET}", timeout: 30s}
 assignments:
   - {principal: dana, role: admin, type: active, permanent: true}
   - {principal: alice, role: db, type: eligible, permanent: true}
@@ -191,6 +197,7 @@ assignments:
 	for i := range principals {
 		fmt.Fprintf(&b, "  - {principal: p%d, role: svc, type: eligible, permanent: true}\n", i)
 		fmt.Fprintf(&b, "  - {principal: p%d, role: ops, type: eligible, permanent: true}\n", i)
+		fmt.Fprintf(&b, "  - {principal: p%d, role: svcj, type: eligible, permanent: true}\n", i)
 	}
 	e.cfg = filepath.Join(t.TempDir(), "elevate.yaml")
 	if err := os.WriteFile(e.cfg, []byte(b.String()), 0o600); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/elevate-pim/elevate/adapters/discord/discordtest"
+	"github.com/elevate-pim/elevate/adapters/slack/slacktest"
 	"github.com/elevate-pim/elevate/core"
 )
 
@@ -243,4 +244,119 @@ func TestAcknowledgedInteractionsSurviveKill(t *testing.T) {
 		}
 	}
 	e.ranOnce(t, n, core.PlatformDiscord)
+}
+
+// TestAcknowledgedSubmissionsSurviveKill: an `elevate serve` takes 10
+// signed activation-form submissions (svcj asks for a justification) (their grant hangs, so each modal is
+// closed after the submit wait) and is SIGKILLed; the other replicas run
+// each once and tell its user by DM once: one request, one "request"
+// audit event and one grant per user.
+func TestAcknowledgedSubmissionsSurviveKill(t *testing.T) {
+	const n = 10
+	t.Setenv("ELEVATE_JOB_LEASE", "1s")
+	elevateBinary(t)
+	hook := newGatedHook(t, "grant")
+	e := newDurableEnv(t, hook, n)
+	addr := freeAddr(t)
+	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
+	waitServing(t, addr)
+
+	// The activation form, as `/elevate svcj` (no justification) opens it.
+	form := url.Values{"command": {"/elevate"}, "text": {"svcj"}, "user_id": {"UP0"}, "team_id": {"T1"},
+		"channel_id": {"C9"}, "trigger_id": {"trig-form"}, "response_url": {e.slack.ResponseURL("form")}}
+	slackPost(t, "http://"+addr+"/slack/commands", "signing-secret", form).Body.Close()
+	waitFor(t, "the form to open", 15*time.Second, func() bool { return len(e.slack.Calls("views.open")) > 0 })
+	var opened struct {
+		View map[string]any `json:"view"`
+	}
+	if err := json.Unmarshal(e.slack.Calls("views.open")[0].JSON, &opened); err != nil || opened.View == nil {
+		t.Fatalf("views.open: %s %v", e.slack.Calls("views.open")[0].JSON, err)
+	}
+	submission := func(i int) string {
+		view := map[string]any{}
+		for k, v := range opened.View {
+			view[k] = v
+		}
+		view["id"], view["hash"] = "VFORM"+itoa(i), "h"+itoa(i)
+		values := map[string]string{"role": "svcj", "duration": "30m", "justification": "submitted form " + itoa(i)}
+		state := map[string]any{}
+		for _, in := range slacktest.Inputs(mustJSONBytes(t, view)) {
+			name := strings.TrimPrefix(in.BlockID, "elevate:in:")
+			v, ok := values[name]
+			if !ok {
+				v = in.Initial
+			}
+			action := map[string]any{"type": "plain_text_input", "value": v}
+			if in.Element == "static_select" {
+				action = map[string]any{"type": "static_select", "selected_option": map[string]any{"text": map[string]any{"type": "plain_text", "text": v}, "value": v}}
+			}
+			state[in.BlockID] = map[string]any{in.ActionID: action}
+		}
+		view["state"] = map[string]any{"values": state}
+		return string(mustJSONBytes(t, map[string]any{"type": "view_submission", "api_app_id": "A0ELEVATE",
+			"user": map[string]any{"id": "UP" + itoa(i), "team_id": "T1"}, "team": map[string]any{"id": "T1"}, "view": view}))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := signedSlackRequest("http://"+addr+"/slack/interactions", "signing-secret", url.Values{"payload": {submission(i)}})
+			if err != nil {
+				t.Errorf("submission %d: %v", i, err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "errors") {
+				t.Errorf("submission %d: HTTP %d %s, want the modal closed", i, resp.StatusCode, body)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	waitFor(t, "a grant call", 10*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
+	_ = dying.Process.Signal(syscall.SIGKILL)
+	_ = dying.Wait()
+	hook.openAfterKill(t, "grant")
+	startServe(t, e.cfg)
+	startServe(t, e.cfg)
+
+	// The submission's answer (beside it, the "Activated" notice goes to
+	// every requester by DM).
+	told := func(i int) (n int) {
+		for _, m := range e.slack.Messages(slacktest.DM("UP" + itoa(i))) {
+			if strings.HasPrefix(m.Text, "svcj is active until") {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "every submission answered", 60*time.Second, func() bool {
+		for i := range n {
+			if told(i) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(2 * time.Second) // room for a doubled answer or grant (two leases)
+	for i := range n {
+		if got := told(i); got != 1 {
+			t.Errorf("p%d: told %d times that the window is active, want once", i, got)
+		}
+	}
+	e.ranOnce(t, n, core.PlatformSlack)
+}
+
+// mustJSONBytes marshals v or fails the test.
+func mustJSONBytes(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
