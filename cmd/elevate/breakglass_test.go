@@ -47,7 +47,8 @@ func TestBreakGlassOnSlack(t *testing.T) {
 	if held, _, _ := m.Service.Holds(ctx, "carol", "bg"); !held {
 		t.Fatal("carol holds no window of bg")
 	}
-	open := breakGlassAlerts(t, m)
+	var open []core.Alert
+	waitFor(t, "the break-glass alert", 5*time.Second, func() bool { open = breakGlassAlerts(t, m); return len(open) > 0 })
 	if len(open) != 1 || open[0].Severity != core.SeverityHigh {
 		t.Fatalf("break-glass alerts: %+v", open)
 	}
@@ -98,7 +99,8 @@ func TestBreakGlassOnDiscord(t *testing.T) {
 	if held, _, _ := d.m.Service.Holds(ctx, "carol", "bg"); !held {
 		t.Fatal("carol holds no window of bg")
 	}
-	open := breakGlassAlerts(t, d.m)
+	var open []core.Alert
+	waitFor(t, "the break-glass alert", 5*time.Second, func() bool { open = breakGlassAlerts(t, d.m); return len(open) > 0 })
 	if len(open) != 1 || open[0].Severity != core.SeverityHigh {
 		t.Fatalf("break-glass alerts: %+v", open)
 	}

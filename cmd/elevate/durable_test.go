@@ -425,12 +425,11 @@ func TestClaimedExpiriesTakenOverAfterKill(t *testing.T) {
 		earliest = min(earliest, at[0].Sub(end))
 	}
 	t.Logf("revokes from %v to %v after the windows' end (killed at %v)", earliest, latest, killedAt.Sub(end))
-	// The survivors take over when the dead replica's 4 s leases run out;
-	// revoking 1 000 then takes them ~0.5 s on an idle machine and ~2 s on
-	// this shared one, so the target is 6 s and the test fails past 10 s
-	// (a 30 s lease, or a lost claim, fails it).
-	if latest > 10*time.Second {
-		t.Errorf("the last revoke came %v after the windows' end; want about 6 s, at most 10 s", latest)
+	// The survivors take over when the dead replica's 4 s leases run out,
+	// and revoking 1 000 then takes them under a second (race detector
+	// included): every revoke within 6 s of the windows' end (issue 9).
+	if latest > 6*time.Second {
+		t.Errorf("the last revoke came %v after the windows' end; want at most 6 s", latest)
 	}
 }
 
