@@ -36,29 +36,10 @@ func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	addr := freeAddr(t)
 	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
 	waitServing(t, addr)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			form := url.Values{"command": {"/elevate"}, "text": {fmt.Sprintf("svc for 30m INC-%d", i)}, "user_id": {"UP" + itoa(i)}, "team_id": {"T1"},
-				"channel_id": {"C9"}, "trigger_id": {"trig-" + itoa(i)}, "response_url": {e.slack.ResponseURL("c" + itoa(i))}}
-			resp, err := signedSlackRequest("http://"+addr+"/slack/commands", "signing-secret", form)
-			if err != nil {
-				t.Errorf("command %d: %v", i, err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || len(body) != 0 {
-				t.Errorf("command %d: HTTP %d %s, want an empty acknowledgement", i, resp.StatusCode, body)
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	postSignedAll(t, n, "http://"+addr+"/slack/commands", func(i int) url.Values {
+		return url.Values{"command": {"/elevate"}, "text": {fmt.Sprintf("svc for 30m INC-%d", i)}, "user_id": {"UP" + itoa(i)}, "team_id": {"T1"},
+			"channel_id": {"C9"}, "trigger_id": {"trig-" + itoa(i)}, "response_url": {e.slack.ResponseURL("c" + itoa(i))}}
+	}, func(body []byte) bool { return len(body) == 0 }, "an empty acknowledgement")
 	// Killed with some commands hanging in their grant and the rest queued.
 	waitFor(t, "a grant call", 10*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
 	_ = dying.Process.Signal(syscall.SIGKILL)
@@ -296,27 +277,8 @@ func TestAcknowledgedSubmissionsSurviveKill(t *testing.T) {
 		return string(mustJSONBytes(t, map[string]any{"type": "view_submission", "api_app_id": "A0ELEVATE",
 			"user": map[string]any{"id": "UP" + itoa(i), "team_id": "T1"}, "team": map[string]any{"id": "T1"}, "view": view}))
 	}
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := signedSlackRequest("http://"+addr+"/slack/interactions", "signing-secret", url.Values{"payload": {submission(i)}})
-			if err != nil {
-				t.Errorf("submission %d: %v", i, err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "errors") {
-				t.Errorf("submission %d: HTTP %d %s, want the modal closed", i, resp.StatusCode, body)
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	postSignedAll(t, n, "http://"+addr+"/slack/interactions", func(i int) url.Values { return url.Values{"payload": {submission(i)}} },
+		func(body []byte) bool { return !strings.Contains(string(body), "errors") }, "the modal closed")
 	waitFor(t, "a grant call", 10*time.Second, func() bool { return hook.arrivedCount("grant") > 0 })
 	_ = dying.Process.Signal(syscall.SIGKILL)
 	_ = dying.Wait()
@@ -349,6 +311,34 @@ func TestAcknowledgedSubmissionsSurviveKill(t *testing.T) {
 		}
 	}
 	e.ranOnce(t, n, core.PlatformSlack)
+}
+
+// postSignedAll sends n signed Slack requests to endpoint at once, form(i)
+// the i-th, and stops the test unless each is answered 200 with a body
+// that acceptable takes (want says what that is).
+func postSignedAll(t *testing.T, n int, endpoint string, form func(i int) url.Values, acceptable func(body []byte) bool, want string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := signedSlackRequest(endpoint, "signing-secret", form(i))
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !acceptable(body) {
+				t.Errorf("request %d: HTTP %d %s, want %s", i, resp.StatusCode, body, want)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 }
 
 // mustJSONBytes marshals v or fails the test.

@@ -282,32 +282,3 @@ func (s *Store) PurgeReview(ctx context.Context, id string, expect int64) error 
 	}
 	return nil
 }
-
-// ScanReviews returns up to limit reviews whose ids sort after after ("" to
-// begin), in id order, and the last id returned when more follow.
-func (s *Store) ScanReviews(ctx context.Context, after string, limit int) ([]*core.Review, string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, "", err
-	}
-	if limit <= 0 {
-		return nil, "", core.Errorf(core.EINVALID, "A scan needs a positive limit.")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.rv.byID))
-	for id := range s.rv.byID {
-		if id > after {
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	next := ""
-	if len(ids) > limit {
-		ids, next = ids[:limit], ids[limit-1]
-	}
-	out := make([]*core.Review, len(ids))
-	for i, id := range ids {
-		out[i] = s.rv.byID[id].Clone()
-	}
-	return out, next, nil
-}

@@ -11,6 +11,19 @@ import (
 // ("" to begin), in id order, and the last id returned when more follow
 // ("" when the scan is complete).
 func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*core.Request, string, error) {
+	return scanByID(ctx, s, func() map[string]*core.Request { return s.requests }, (*core.Request).Clone, after, limit)
+}
+
+// ScanReviews returns up to limit reviews whose ids sort after after ("" to
+// begin), in id order, and the last id returned when more follow.
+func (s *Store) ScanReviews(ctx context.Context, after string, limit int) ([]*core.Review, string, error) {
+	return scanByID(ctx, s, func() map[string]*core.Review { return s.rv.byID }, (*core.Review).Clone, after, limit)
+}
+
+// scanByID returns copies of up to limit values of the map that byID gives
+// (read under the store's lock) whose ids sort after after, in id order,
+// and the last id returned when more follow.
+func scanByID[T any](ctx context.Context, s *Store, byID func() map[string]*T, clone func(*T) *T, after string, limit int) ([]*T, string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
@@ -19,8 +32,9 @@ func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*c
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.requests))
-	for id := range s.requests {
+	m := byID()
+	ids := make([]string, 0, len(m))
+	for id := range m {
 		if id > after {
 			ids = append(ids, id)
 		}
@@ -30,9 +44,9 @@ func (s *Store) ScanRequests(ctx context.Context, after string, limit int) ([]*c
 	if len(ids) > limit {
 		ids, next = ids[:limit], ids[limit-1]
 	}
-	out := make([]*core.Request, len(ids))
+	out := make([]*T, len(ids))
 	for i, id := range ids {
-		out[i] = s.requests[id].Clone()
+		out[i] = clone(m[id])
 	}
 	return out, next, nil
 }
