@@ -16,10 +16,9 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// applyScript commits a batch of Changes (applyall.lua), each as
-// apply.lua commits one; see those files for keys and arguments.
-// sha256.lua gives it the SHA-256 that Redis Lua lacks, for audit events
-// a writer leaves it to chain.
+// applyScript checks every expectation of a Change and, only if all hold,
+// writes all of it. See apply.lua for its keys and arguments; sha256.lua
+// gives it the SHA-256 that Redis Lua lacks, for the audit chain.
 //
 //go:embed sha256.lua
 var sha256Source string
@@ -27,10 +26,7 @@ var sha256Source string
 //go:embed apply.lua
 var applySource string
 
-//go:embed applyall.lua
-var applyAllSource string
-
-var applyScript = goredis.NewScript(sha256Source + "\nlocal function apply(KEYS, ARGV)\n" + applySource + "\nend\n" + applyAllSource)
+var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
 
 // Apply commits c atomically in one Lua script. It first validates c
 // (EINVALID) in Go; the script then checks every expectation (ECONFLICT)
@@ -49,57 +45,19 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	e, err := s.encode(ctx, c)
+	keys, args, err := s.encode(ctx, c)
 	if err != nil {
 		return fmt.Errorf("redis apply: %w", err)
-	}
-	res, _, err := s.applyBatch(ctx, []*encoded{e})
-	if err != nil {
-		return fmt.Errorf("redis apply: %w", err)
-	}
-	return conflict(c, res[0])
-}
-
-// encoded is a Change laid out as apply.lua's keys and arguments.
-type encoded struct {
-	change core.Change
-	keys   []string
-	args   []any
-}
-
-// applyBatch runs the script on es and returns each Change's result and
-// the audit head's JSON after them ("" while the log is empty).
-func (s *Store) applyBatch(ctx context.Context, es []*encoded) ([][]any, string, error) {
-	n := 1 + 2*len(es)
-	var keys []string
-	for _, e := range es {
-		keys = append(keys, e.keys...)
-		n += len(e.args)
-	}
-	args := make([]any, 0, n)
-	args = append(args, len(es))
-	for _, e := range es {
-		args = append(args, len(e.keys), len(e.args))
-	}
-	for _, e := range es {
-		args = append(args, e.args...)
 	}
 	raw, err := s.runWrite(ctx, applyScript, keys, args...)
 	if err != nil {
-		return nil, "", err
+		return fmt.Errorf("redis apply: %w", err)
 	}
-	all, ok := raw.([]any)
-	if !ok || len(all) != len(es)+1 {
-		return nil, "", fmt.Errorf("unexpected script result %v", raw)
+	res, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("redis apply: unexpected script result %v", raw)
 	}
-	res := make([][]any, len(es))
-	for i := range es {
-		if res[i], ok = all[i].([]any); !ok {
-			return nil, "", fmt.Errorf("unexpected script result %v", all[i])
-		}
-	}
-	head, _ := all[len(es)].(string)
-	return res, head, nil
+	return conflict(c, res)
 }
 
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
@@ -115,23 +73,8 @@ func newApplyID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// encode lays c out as the script's keys and arguments, its audit chain
-// still to fill in, and the review part last.
-func (s *Store) encode(ctx context.Context, c core.Change) (*encoded, error) {
-	e, err := s.encodeMain(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	rvKeys, rvArg, err := s.encodeReviews(c)
-	if err != nil {
-		return nil, err
-	}
-	e.keys, e.args = append(e.keys, rvKeys...), append(e.args, rvArg)
-	return e, nil
-}
-
-// encodeMain lays out every part of c but its review part.
-func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error) {
+// encode lays c out as the script's keys and arguments, the review part last.
+func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, error) {
 	mfa := 0
 	if c.MFA != nil {
 		mfa = 1
@@ -145,7 +88,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		len(c.Requests), len(c.Slots), len(c.CloseWindows), len(c.OpenWindows),
 		len(c.DeleteAssignments), len(c.PutAssignments), mfa,
 		len(c.Unschedule), len(c.Schedule), len(c.Audit),
-		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx), "", "", newApplyID(), s.clock.Now().UnixMilli(),
+		rev, len(c.Complete), s.keys.tag, deadlineArg(ctx), newApplyID(), s.clock.Now().UnixMilli(),
 	}
 
 	for _, w := range c.Requests {
@@ -169,7 +112,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		r.Version = w.Expect + 1
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, fmt.Errorf("encode request %s: %w", r.ID, err)
+			return nil, nil, fmt.Errorf("encode request %s: %w", r.ID, err)
 		}
 		args = append(args, r.ID, w.Expect, b, flag(!r.State.Final()), flag(r.State == core.PendingApproval), r.Principal, r.Role, r.CreatedAt.UnixMilli())
 	}
@@ -188,7 +131,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 	for _, a := range c.PutAssignments {
 		b, err := json.Marshal(a)
 		if err != nil {
-			return nil, fmt.Errorf("encode assignment %s: %w", a.Key(), err)
+			return nil, nil, fmt.Errorf("encode assignment %s: %w", a.Key(), err)
 		}
 		args = append(args, a.Key(), b, a.Principal, a.Role)
 	}
@@ -197,7 +140,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		r.Version = m.Expect + 1
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, fmt.Errorf("encode MFA record of %s: %w", r.Principal, err)
+			return nil, nil, fmt.Errorf("encode MFA record of %s: %w", r.Principal, err)
 		}
 		args = append(args, m.Expect, b)
 	}
@@ -207,7 +150,7 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 	for _, j := range c.Schedule {
 		b, err := encodeJob(j)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		score := j.Due.UnixMilli()
 		if !j.Lease.IsZero() {
@@ -221,11 +164,10 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		e.Time = e.Time.UTC()
 		b, err := json.Marshal(e)
 		if err != nil {
-			return nil, fmt.Errorf("encode audit event: %w", err)
+			return nil, nil, fmt.Errorf("encode audit event: %w", err)
 		}
 		sum := sha256.Sum256(b)
-		// No hash and no head (arguments 15, 16 are ""): the script chains.
-		args = append(args, b, hex.EncodeToString(sum[:]), "")
+		args = append(args, b, hex.EncodeToString(sum[:]))
 	}
 	for _, j := range c.Complete {
 		args = append(args, j.ID(), j.Lease.UnixMilli())
@@ -240,11 +182,15 @@ func (s *Store) encodeMain(ctx context.Context, c core.Change) (*encoded, error)
 		a.Version = w.Expect + 1
 		b, err := json.Marshal(a)
 		if err != nil {
-			return nil, fmt.Errorf("encode alert %s: %w", a.ID, err)
+			return nil, nil, fmt.Errorf("encode alert %s: %w", a.ID, err)
 		}
 		args = append(args, a.ID, w.Expect, b)
 	}
-	return &encoded{change: c, keys: keys, args: args}, nil
+	rvKeys, rvArg, err := s.encodeReviews(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(keys, rvKeys...), append(args, rvArg), nil
 }
 
 // flag is a boolean as the script reads it.

@@ -1,25 +1,18 @@
 -- apply: commit one core.Change. It first checks every expectation and
 -- returns {what, index, have} for the first that fails; only when every
 -- check holds does it write, removals before additions, and return {'ok'}.
--- This file is the body of a function apply(KEYS, ARGV): applyall.lua
--- calls it once per Change of a batch, with that Change's own keys and
--- arguments.
---
--- Audit events get the next sequence numbers and hash = sha256(prev ‖ seq ‖
--- content digest) over raw bytes (core.ChainHash). Apply leaves ARGV 15
--- and 16 empty, so the script chains the events itself, where appends are
--- serialized (sha256.lua). A writer may instead send hashes computed in
--- Go with the head they follow (ARGV 15, 16): the script then appends
--- them only if the head is still that one, and otherwise returns {'head'}
--- and writes nothing. (A store that chained in Go and committed batches
--- was tried: on a loaded machine its replicas lost the head to each other
--- more than Lua's hashing cost.)
+-- Audit events are chained here, where appends are serialized: each gets
+-- the next sequence number and hash = sha256(prev ‖ seq ‖ content digest)
+-- over raw bytes (core.ChainHash), so concurrent writers never collide.
+-- (Chaining in Go with a compare-and-set on the head, committed in
+-- batches, was tried: on a loaded machine the replicas lost the head to
+-- each other more than Lua's hashing cost.)
 -- An event's stream entry id is 0-SEQ, so readers seek to a sequence
 -- number directly (XRANGE from 0-SEQ).
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 -- The ids live in one sorted set scored by when they may be forgotten, by
--- the store's clock (ARGV[18]), not Redis's: each write forgets a few
+-- the store's clock (ARGV[16]), not Redis's: each write forgets a few
 -- whose time has passed, so the set holds ten minutes of Changes.
 --
 -- Indexes are kept here too, by the same atomic write: per principal the
@@ -41,9 +34,8 @@
 --   ('' for none); 12 the count of completed jobs; 13 the key tag
 --   ("{prefix}:"); 14 the caller's deadline in Unix ms ('' for none): a
 --   script that runs after it (Redis was paused) returns {'late'} and
---   writes nothing; 15 and 16 the sequence number and hash of the audit
---   head the events follow ('' and '' to chain them here); 17 this
---   Change's random id; 18 the store's clock in Unix ms; then
+--   writes nothing; 15 this Change's random id; 16 the store's clock in
+--   Unix ms; then
 --   per request: id, expected version, JSON, 1 if open else 0,
 --     1 if pending approval else 0, principal, role, created Unix ms;
 --   per slot: expected holder, new holder ('' = free);
@@ -53,8 +45,7 @@
 --   the MFA write: expected version, JSON;
 --   per unscheduled job: id;   per scheduled job: id, score ms (its due
 --   time, or its lease end when scheduled claimed), JSON;
---   per audit event: its content JSON, content digest and hash ('' when
---     chained here);
+--   per audit event: its content JSON and content digest;
 --   per completed job: id, lease end ms;
 --   per alert write: id, expected version, JSON (the alerts hash is then
 --   the key before the review part's keys; the number of alerts is what
@@ -70,8 +61,8 @@ local revExpect = ARGV[11]
 local nDone = tonumber(ARGV[12])
 local tag = ARGV[13]
 
-local applied = redis.call('ZSCORE', KEYS[7], ARGV[17])
-if applied and tonumber(applied) > tonumber(ARGV[18]) then return {'ok'} end
+local applied = redis.call('ZSCORE', KEYS[7], ARGV[15])
+if applied and tonumber(applied) > tonumber(ARGV[16]) then return {'ok'} end
 if ARGV[14] ~= '' then
   local now = redis.call('TIME')
   if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[14]) then
@@ -85,7 +76,7 @@ local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
 local kMFA = kOpen + 2 * nOpen
 
-local aReq = 19
+local aReq = 17
 local aSlot = aReq + 8 * nReq
 local aClose = aSlot + 2 * nSlot
 local aOpen = aClose + nClose
@@ -95,7 +86,7 @@ local aMFA = aPutA + 4 * nPutA
 local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
-local aDone = aAudit + 3 * nAudit
+local aDone = aAudit + 2 * nAudit
 local aAlert = aDone + 2 * nDone
 
 -- version returns the "version" of a stored JSON record, 0 when absent.
@@ -150,17 +141,6 @@ end
 for i, it in ipairs(list(rv.items)) do
   local have = version(redis.call('HGET', rk(it.k), it.n))
   if have ~= it.e then return {'item', i - 1, have} end
-end
--- The audit head: read once, checked here when the writer chained the
--- events, advanced by the writes below.
-local seq, hash = 0, ''
-if nAudit > 0 then
-  local raw = redis.call('GET', KEYS[6])
-  if raw then
-    local head = cjson.decode(raw)
-    seq, hash = tonumber(head.seq), head.hash
-  end
-  if ARGV[15] ~= '' and (seq ~= tonumber(ARGV[15]) or hash ~= ARGV[16]) then return {'head'} end
 end
 
 -- Writes.
@@ -255,6 +235,12 @@ for i = 0, nAlert - 1 do
   redis.call('HSET', KEYS[kAlerts], ARGV[aAlert + 3 * i], ARGV[aAlert + 3 * i + 2])
 end
 if nAudit > 0 then
+  local seq, hash = 0, ''
+  local raw = redis.call('GET', KEYS[6])
+  if raw then
+    local head = cjson.decode(raw)
+    seq, hash = tonumber(head.seq), head.hash
+  end
   local function unhex(h)
     if h == '' then return string.rep('\0', 32) end
     return (h:gsub('..', function(x) return string.char(tonumber(x, 16)) end))
@@ -268,16 +254,15 @@ if nAudit > 0 then
     return table.concat(b)
   end
   for i = 0, nAudit - 1 do
-    local a = aAudit + 3 * i
+    local a = aAudit + 2 * i
     seq = seq + 1
-    local h = ARGV[a + 2]
-    if h == '' then h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[a + 1])) end
+    local h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[a + 1]))
     redis.call('XADD', KEYS[5], '0-' .. string.format('%d', seq), 'e', ARGV[a], 'prev', hash, 'hash', h)
     hash = h
   end
   redis.call('SET', KEYS[6], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
 end
-redis.call('ZADD', KEYS[7], tonumber(ARGV[18]) + 600000, ARGV[17])
-local stale = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', ARGV[18], 'LIMIT', 0, 8)
+redis.call('ZADD', KEYS[7], tonumber(ARGV[16]) + 600000, ARGV[15])
+local stale = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', ARGV[16], 'LIMIT', 0, 8)
 if #stale > 0 then redis.call('ZREM', KEYS[7], unpack(stale)) end
 return {'ok'}

@@ -13,16 +13,16 @@ var SHA256Source = sha256Source
 // sends the very same script again, as go-redis does after a lost reply,
 // and returns the outcome of each send.
 func ApplyResent(ctx context.Context, s *Store, c core.Change) (first, again func() error, err error) {
-	e, err := s.encode(ctx, c)
+	keys, args, err := s.encode(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
 	send := func() error {
-		res, _, err := s.applyBatch(ctx, []*encoded{e})
+		raw, err := s.runWrite(ctx, applyScript, keys, args...)
 		if err != nil {
 			return err
 		}
-		return conflict(c, res[0])
+		return conflict(c, raw.([]any))
 	}
 	return send, send, nil
 }
