@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,13 +30,7 @@ import (
 // one "request" audit event and one grant per user.
 func TestAcknowledgedCommandsSurviveKill(t *testing.T) {
 	const n = 50
-	t.Setenv("ELEVATE_JOB_LEASE", "1s")
-	elevateBinary(t)
-	hook := newGatedHook(t, "grant")
-	e := newDurableEnv(t, hook, n)
-	addr := freeAddr(t)
-	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
-	waitServing(t, addr)
+	e, hook, dying, addr := dyingSlackServe(t, n)
 	postSignedAll(t, n, "http://"+addr+"/slack/commands", func(i int) url.Values {
 		return url.Values{"command": {"/elevate"}, "text": {fmt.Sprintf("svc for 30m INC-%d", i)}, "user_id": {"UP" + itoa(i)}, "team_id": {"T1"},
 			"channel_id": {"C9"}, "trigger_id": {"trig-" + itoa(i)}, "response_url": {e.slack.ResponseURL("c" + itoa(i))}}
@@ -228,19 +223,13 @@ func TestAcknowledgedInteractionsSurviveKill(t *testing.T) {
 }
 
 // TestAcknowledgedSubmissionsSurviveKill: an `elevate serve` takes 10
-// signed activation-form submissions (svcj asks for a justification) (their grant hangs, so each modal is
-// closed after the submit wait) and is SIGKILLed; the other replicas run
-// each once and tell its user by DM once: one request, one "request"
-// audit event and one grant per user.
+// signed activation-form submissions (svcj asks for a justification; the
+// grant hangs, so each modal is closed after the submit wait) and is
+// SIGKILLed; the other replicas run each once and tell its user by DM
+// once: one request, one "request" audit event and one grant per user.
 func TestAcknowledgedSubmissionsSurviveKill(t *testing.T) {
 	const n = 10
-	t.Setenv("ELEVATE_JOB_LEASE", "1s")
-	elevateBinary(t)
-	hook := newGatedHook(t, "grant")
-	e := newDurableEnv(t, hook, n)
-	addr := freeAddr(t)
-	dying := startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
-	waitServing(t, addr)
+	e, hook, dying, addr := dyingSlackServe(t, n)
 
 	// The activation form, as `/elevate svcj` (no justification) opens it.
 	form := url.Values{"command": {"/elevate"}, "text": {"svcj"}, "user_id": {"UP0"}, "team_id": {"T1"},
@@ -311,6 +300,21 @@ func TestAcknowledgedSubmissionsSurviveKill(t *testing.T) {
 		}
 	}
 	e.ranOnce(t, n, core.PlatformSlack)
+}
+
+// dyingSlackServe sets up the Slack inbox crash tests: n principals, grants
+// held at the webhook, 1 s job leases, and one `elevate serve` on addr,
+// the replica to kill.
+func dyingSlackServe(t *testing.T, n int) (e *durableEnv, hook *gatedHook, dying *exec.Cmd, addr string) {
+	t.Helper()
+	t.Setenv("ELEVATE_JOB_LEASE", "1s")
+	elevateBinary(t)
+	hook = newGatedHook(t, "grant")
+	e = newDurableEnv(t, hook, n)
+	addr = freeAddr(t)
+	dying = startServe(t, e.cfg, "ELEVATE_HTTP_ADDR="+addr)
+	waitServing(t, addr)
+	return e, hook, dying, addr
 }
 
 // postSignedAll sends n signed Slack requests to endpoint at once, form(i)
