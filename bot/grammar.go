@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -154,7 +155,10 @@ var usages = []struct {
 }
 
 // Usage returns the help text listing every command form.
-func Usage() string {
+func Usage() string { return usage() }
+
+// usage builds the help text once: it depends only on the grammar.
+var usage = sync.OnceValue(func() string {
 	var b strings.Builder
 	b.WriteString("Commands:\n")
 	for _, u := range usages {
@@ -165,7 +169,7 @@ func Usage() string {
 	b.WriteString("DATE: 2026-11-23 (midnight) or any TIME.\n")
 	b.WriteString("Request ids look like r-7k2m9q. Anything the command leaves out is asked for in a form.\n")
 	return b.String()
-}
+})
 
 // usageOf returns the usage line of one verb.
 func usageOf(v Verb) string {

@@ -64,11 +64,13 @@ type env struct {
 	h        http.Handler
 	svc      *core.Service
 	store    *memory.Store
+	inbox    *inboxCounter // the service's store: counts inbox writes
 	clock    *clocktest.Clock
 	notifier *notifications.Notifier
 	targets  *targets
 	logs     *syncBuffer
 	seq      atomic.Int64
+	acks     sync.Map // response_url id → the body of a slash command's acknowledgement that answered it
 }
 
 type options struct {
@@ -149,9 +151,10 @@ func newEnv(t testing.TB, opt options) *env {
 
 	log := zerolog.New(e.logs).Level(zerolog.DebugLevel)
 	e.store = memory.New(memory.WithClock(e.clock))
+	e.inbox = &inboxCounter{Store: e.store}
 	var err error
 	e.svc, err = core.NewService(core.Config{
-		Store: e.store, Directory: directory(), Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32), Targets: e.targets, Reviews: opt.reviews,
+		Store: e.inbox, Directory: directory(), Clock: e.clock, OTP: totp.TOTP{}, MFAKey: make([]byte, 32), Targets: e.targets, Reviews: opt.reviews,
 		Events: core.EventSinkFunc(func(ctx context.Context, ev core.Event) { e.notifier.Publish(ctx, ev) }),
 	})
 	if err != nil {
@@ -188,6 +191,25 @@ func newEnv(t testing.TB, opt options) *env {
 		}
 	})
 	return e
+}
+
+// inboxCounter is a core.Store that counts the Slack inbox items written
+// through it.
+type inboxCounter struct {
+	core.Store
+	written atomic.Int64
+}
+
+func (s *inboxCounter) Apply(ctx context.Context, c core.Change) error {
+	err := s.Store.Apply(ctx, c)
+	if err == nil {
+		for _, j := range c.Schedule {
+			if j.Kind == core.InboxJob(core.PlatformSlack) {
+				s.written.Add(1)
+			}
+		}
+	}
+	return err
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -255,12 +277,18 @@ func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// slash runs "/elevate text" as user over HTTP and returns its trigger id and response_url id.
+// slash runs "/elevate text" as user over HTTP and returns its trigger id
+// and response_url id. An acknowledgement with a body is the command's
+// answer: responses reads it as the first reply to that response_url.
 func (e *env) slash(user, text string) (string, string) {
 	e.t.Helper()
 	form, trigger, resp := e.slashForm(user, text)
-	if rec := e.post("/slack/commands", form); rec.Code != http.StatusOK || rec.Body.Len() != 0 {
-		e.t.Fatalf("slash command: status %d body %q, want an empty 200", rec.Code, rec.Body.String())
+	rec := e.post("/slack/commands", form)
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("slash command: status %d body %q, want 200", rec.Code, rec.Body.String())
+	}
+	if rec.Body.Len() > 0 {
+		e.acks.Store(resp, rec.Body.Bytes())
 	}
 	return trigger, resp
 }
@@ -409,9 +437,18 @@ func (e *env) waitMessage(channel, s string) slacktest.Message {
 	return m
 }
 
-// responses returns what was posted to response_url id, decoded.
+// responses returns the replies to the slash command or click whose
+// response_url is id, decoded: the acknowledgement's answer, if any, then
+// what was posted to the response_url.
 func (e *env) responses(id string) []map[string]any {
 	var out []map[string]any
+	if ack, ok := e.acks.Load(id); ok {
+		var m map[string]any
+		if err := json.Unmarshal(ack.([]byte), &m); err != nil {
+			e.t.Fatalf("acknowledgement body %s: %v", ack, err)
+		}
+		out = append(out, m)
+	}
 	for _, c := range e.fake.Calls("response_url") {
 		if c.Params.Get("id") == id {
 			var m map[string]any

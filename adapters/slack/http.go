@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -60,8 +62,9 @@ func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, status int, err
 	http.Error(w, http.StatusText(status), status)
 }
 
-// serveCommand is POST /slack/commands: a slash command, acknowledged with
-// an empty 200 while the work runs in the background.
+// serveCommand is POST /slack/commands: a slash command, answered in the
+// 200 when it changes nothing, else acknowledged with an empty 200 while
+// the work runs in the background.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if _, ok := a.verified(w, r); !ok {
 		return
@@ -72,8 +75,9 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	var answer any
 	if err == nil {
-		err = a.acceptCommand(sc)
+		answer, err = a.acceptCommand(sc)
 	}
 	if errors.Is(err, errClosed) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
@@ -90,7 +94,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, map[string]string{"response_type": "ephemeral", "text": errorText(err)})
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	writeResponse(w, answer)
 }
 
 // serveInteraction is POST /slack/interactions: button clicks (acknowledged
@@ -155,18 +159,34 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// responseBuffers are reused for response bodies: an answer in an
+// acknowledgement is a few kilobytes of JSON on every command.
+var responseBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // writeResponse answers 200 with resp as JSON, or empty when resp is nil.
+// <, > and & are written as they are, not as \u003c and the like: the
+// JSON means the same to Slack, and Slack-escaped text ("&lt;") stays
+// small.
 func writeResponse(w http.ResponseWriter, resp any) {
 	if resp == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	body, err := json.Marshal(resp)
-	if err != nil {
+	buf := responseBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			responseBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(buf.Bytes())
 }

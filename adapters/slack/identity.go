@@ -63,20 +63,11 @@ func (c *identities) put(m map[string]idEntry, key, id string, ttl time.Duration
 // users:read.email) when that principal has no Slack id of its own.
 // Unknown users get core's "not enrolled" error.
 func (a *Adapter) principalOf(ctx context.Context, slackUser string) (*core.Principal, error) {
-	p, notEnrolled := a.dir().PrincipalFor(core.PlatformSlack, slackUser)
-	if notEnrolled == nil {
-		return p, nil
-	}
-	if slackUser == "" {
-		return nil, notEnrolled
+	p, known, notEnrolled := a.knownPrincipal(slackUser)
+	if known {
+		return p, notEnrolled
 	}
 	now := a.now()
-	if id, ok := a.ids.get(a.ids.byUser, slackUser, now); ok {
-		if p, ok := a.dir().Principals[id]; ok {
-			return p, nil
-		}
-		return nil, notEnrolled
-	}
 	var u *slackapi.User
 	err := a.call(ctx, "users.info", func(ctx context.Context) error {
 		var err error
@@ -98,6 +89,26 @@ func (a *Adapter) principalOf(ctx context.Context, slackUser string) (*core.Prin
 	a.ids.put(a.ids.byUser, slackUser, p.ID, identityTTL, now)
 	a.ids.put(a.ids.byPrinc, p.ID, slackUser, identityTTL, now)
 	return p, nil
+}
+
+// knownPrincipal is principalOf without asking Slack: known is false when
+// only users.info can tell who slackUser is, and err is then the "not
+// enrolled" error that holds if users.info cannot either.
+func (a *Adapter) knownPrincipal(slackUser string) (p *core.Principal, known bool, err error) {
+	p, notEnrolled := a.dir().PrincipalFor(core.PlatformSlack, slackUser)
+	if notEnrolled == nil {
+		return p, true, nil
+	}
+	if slackUser == "" {
+		return nil, true, notEnrolled
+	}
+	if id, ok := a.ids.get(a.ids.byUser, slackUser, a.now()); ok {
+		if p, ok := a.dir().Principals[id]; ok {
+			return p, true, nil
+		}
+		return nil, true, notEnrolled
+	}
+	return nil, false, notEnrolled
 }
 
 // byEmail returns the principal a Slack user stands for by email, or nil.

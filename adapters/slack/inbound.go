@@ -30,22 +30,29 @@ var errMalformed = errors.New("malformed payload")
 // accept functions below: each validates the payload and, for commands and
 // clicks, writes it to the store's inbox (one round trip) and returns, so
 // that the transport acknowledges within milliseconds and only what is
-// durably queued. The work (identity, core, Slack calls) runs in the pool,
+// durably queued (a command that changes nothing is answered in its
+// acknowledgement instead: answer.go). The work (identity, core, Slack calls) runs in the pool,
 // or on another replica if this one dies.
 
-// acceptCommand puts a slash command in the inbox and runs it in the
-// pool. An error means nothing was queued: the store could not take it
-// (the caller tells the user so) or the adapter is closed.
-func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) error {
+// acceptCommand answers a slash command that changes nothing at once
+// (answer: the acknowledgement's body), or puts it in the inbox and runs
+// it in the pool (answer nil: acknowledge with an empty 200). An error
+// means nothing was queued: the store could not take it (the caller tells
+// the user so) or the adapter is closed.
+func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) (answer any, err error) {
 	if sc.UserID == "" || sc.TriggerID == "" {
-		return errMalformed
+		return nil, errMalformed
 	}
 	if !a.enter() {
-		return errClosed
+		return nil, errClosed
 	}
 	defer a.leave()
 	// Slack sends command text with &, < and > HTML-escaped.
-	return a.accept(delivery{Kind: "command", User: sc.UserID, Text: unescape(sc.Text),
+	text := unescape(sc.Text)
+	if m, ok := a.answerNow(sc.UserID, text); ok {
+		return m, nil
+	}
+	return nil, a.accept(delivery{Kind: "command", User: sc.UserID, Text: text,
 		ResponseURL: sc.ResponseURL, TriggerID: sc.TriggerID, Key: "command:" + sc.TriggerID})
 }
 

@@ -70,8 +70,9 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		a.log.Warn().Str("type", string(ev.Type)).Msg("slack socket mode message error")
 	case socketmode.EventTypeSlashCommand:
-		// Acknowledged once it is in the inbox; when the store cannot take
-		// it, the acknowledgement carries the answer, as over HTTP.
+		// Acknowledged once it is in the inbox, or with its answer when it
+		// changes nothing; when the store cannot take it, the
+		// acknowledgement carries that answer, as over HTTP.
 		sc, ok := ev.Data.(slackapi.SlashCommand)
 		if !ok {
 			a.ack(ctx, client, ev.Request, nil)
@@ -79,10 +80,10 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		// Off the event loop: the inbox write waits up to bot.StoreWait.
 		go func() {
-			err := a.acceptCommand(sc)
+			answer, err := a.acceptCommand(sc)
 			switch {
 			case err == nil:
-				a.ack(ctx, client, ev.Request, nil)
+				a.ack(ctx, client, ev.Request, answer)
 			case errors.Is(err, errMalformed) || errors.Is(err, errClosed):
 				a.ack(ctx, client, ev.Request, nil)
 				a.log.Warn().Err(err).Msg("slack socket mode: slash command ignored")

@@ -1,0 +1,87 @@
+package slack
+
+import (
+	"context"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/elevate-pim/elevate/bot"
+	"github.com/elevate-pim/elevate/core"
+)
+
+// A slash command that changes nothing (help, status, the menu, who, the
+// review and alert listings, and any command that does not parse) is
+// answered in its acknowledgement: the answer is the body of the 200, so
+// the command is neither queued in the inbox nor posted to its
+// response_url. Nothing then has to survive this replica: if it dies
+// before the 200, Slack tells the user the command failed, and nothing
+// happened. Commands that change state, open a modal or send a file go
+// through the inbox as before.
+
+// answeredInAck are the verbs whose whole work is reading the store: they
+// change nothing, post nothing and open no modal.
+var answeredInAck = map[bot.Verb]bool{
+	bot.VerbHelp: true, bot.VerbHelpAlerts: true, bot.VerbMenu: true, bot.VerbStatus: true,
+	bot.VerbWho: true, bot.VerbReviews: true, bot.VerbReview: true, bot.VerbAlerts: true,
+}
+
+// ackWithin bounds the work of a command answered in its acknowledgement,
+// inside Slack's 3 s; its store calls wait at most bot.StoreWait in all.
+const ackWithin = 2500 * time.Millisecond
+
+// answerNow runs the slash command text of slackUser in the request when
+// it changes nothing, and returns the acknowledgement's body that answers
+// it. ok is false when the command must go through the inbox: it may
+// change something, or who its user is takes a users.info call to find
+// out.
+func (a *Adapter) answerNow(slackUser, text string) (answer *ackAnswer, ok bool) {
+	p, known, err := a.knownPrincipal(slackUser)
+	if !known {
+		return nil, false
+	}
+	var m bot.Message
+	if err == nil {
+		var cmd bot.Command
+		if cmd, err = bot.Parse(text, a.svc.Clock().Now(), a.bot.Location()); err == nil {
+			if !answeredInAck[cmd.Verb] {
+				return nil, false
+			}
+			ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), ackWithin)
+			defer cancel()
+			m, err = a.bot.Run(ctx, core.Caller{Principal: p.ID, Source: Platform}, cmd)
+		}
+	}
+	if err != nil {
+		o := a.newOrigin("command", slackUser)
+		o.command = text
+		if p != nil {
+			o.principal = p.ID
+		}
+		a.logFailure(o, err)
+		m = errorMessage(err)
+	}
+	if m.Form != nil || m.File != nil {
+		return nil, false // a read that needs a modal or an upload: the inbox path opens or sends it
+	}
+	return ackBody(m), true
+}
+
+// ackAnswer is the body of an acknowledgement that answers its slash
+// command: what a response_url post of the answer carries. Its blocks are
+// a plain slice, which encoding/json writes in one pass (slack-go's Blocks
+// marshals itself, and the result is then parsed again to compact it).
+type ackAnswer struct {
+	ResponseType string           `json:"response_type"`
+	Text         string           `json:"text"`
+	Blocks       []slackapi.Block `json:"blocks"`
+}
+
+// ackBody is the acknowledgement that carries m as its command's reply.
+func ackBody(m bot.Message) *ackAnswer {
+	typ := slackapi.ResponseTypeEphemeral
+	if !m.Ephemeral {
+		typ = slackapi.ResponseTypeInChannel
+	}
+	return &ackAnswer{ResponseType: typ, Text: fallback(m), Blocks: blocks(m)}
+}
