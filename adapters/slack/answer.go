@@ -31,11 +31,11 @@ var answeredInAck = map[bot.Verb]bool{
 const ackWithin = 2500 * time.Millisecond
 
 // answerNow runs the slash command text of slackUser in the request when
-// it changes nothing, and returns the acknowledgement's body that answers
-// it. ok is false when the command must go through the inbox: it may
-// change something, or who its user is takes a users.info call to find
+// it changes nothing, and returns the acknowledgement's body (JSON) that
+// answers it. ok is false when the command must go through the inbox: it
+// may change something, or who its user is takes a users.info call to find
 // out.
-func (a *Adapter) answerNow(slackUser, text string) (answer *ackAnswer, ok bool) {
+func (a *Adapter) answerNow(slackUser, text string) (answer []byte, ok bool) {
 	p, known, err := a.knownPrincipal(slackUser)
 	if !known {
 		return nil, false
@@ -64,7 +64,12 @@ func (a *Adapter) answerNow(slackUser, text string) (answer *ackAnswer, ok bool)
 	if m.Form != nil || m.File != nil {
 		return nil, false // a read that needs a modal or an upload: the inbox path opens or sends it
 	}
-	return ackBody(m), true
+	body, err := a.answers.body(m)
+	if err != nil {
+		a.log.Error().Err(err).Str("slack_user", slackUser).Msg("could not encode an answer; the inbox path answers instead")
+		return nil, false
+	}
+	return body, true
 }
 
 // ackAnswer is the body of an acknowledgement that answers its slash

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -75,7 +74,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	var answer any
+	var answer []byte
 	if err == nil {
 		answer, err = a.acceptCommand(sc)
 	}
@@ -94,7 +93,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		writeResponse(w, map[string]string{"response_type": "ephemeral", "text": errorText(err)})
 		return
 	}
-	writeResponse(w, answer)
+	writeJSON(w, answer)
 }
 
 // serveInteraction is POST /slack/interactions: button clicks (acknowledged
@@ -159,34 +158,28 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// responseBuffers are reused for response bodies: an answer in an
-// acknowledgement is a few kilobytes of JSON on every command.
-var responseBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // writeResponse answers 200 with resp as JSON, or empty when resp is nil.
-// <, > and & are written as they are, not as \u003c and the like: the
-// JSON means the same to Slack, and Slack-escaped text ("&lt;") stays
-// small.
 func writeResponse(w http.ResponseWriter, resp any) {
 	if resp == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	buf := responseBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			responseBuffers.Put(buf)
-		}
-	}()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(resp); err != nil {
+	body, err := json.Marshal(resp)
+	if err != nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, body)
+}
+
+// writeJSON answers 200 with body, a JSON document, or empty when body is empty.
+func writeJSON(w http.ResponseWriter, body []byte) {
+	if len(body) == 0 {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
 }

@@ -35,11 +35,11 @@ var errMalformed = errors.New("malformed payload")
 // or on another replica if this one dies.
 
 // acceptCommand answers a slash command that changes nothing at once
-// (answer: the acknowledgement's body), or puts it in the inbox and runs
-// it in the pool (answer nil: acknowledge with an empty 200). An error
-// means nothing was queued: the store could not take it (the caller tells
-// the user so) or the adapter is closed.
-func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) (answer any, err error) {
+// (answer: the acknowledgement's JSON body, not to be changed), or puts it
+// in the inbox and runs it in the pool (answer nil: acknowledge with an
+// empty 200). An error means nothing was queued: the store could not take
+// it (the caller tells the user so) or the adapter is closed.
+func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) (answer []byte, err error) {
 	if sc.UserID == "" || sc.TriggerID == "" {
 		return nil, errMalformed
 	}
@@ -49,8 +49,8 @@ func (a *Adapter) acceptCommand(sc slackapi.SlashCommand) (answer any, err error
 	defer a.leave()
 	// Slack sends command text with &, < and > HTML-escaped.
 	text := unescape(sc.Text)
-	if m, ok := a.answerNow(sc.UserID, text); ok {
-		return m, nil
+	if body, ok := a.answerNow(sc.UserID, text); ok {
+		return body, nil
 	}
 	return nil, a.accept(delivery{Kind: "command", User: sc.UserID, Text: text,
 		ResponseURL: sc.ResponseURL, TriggerID: sc.TriggerID, Key: "command:" + sc.TriggerID})

@@ -50,7 +50,7 @@ func plain(s string, limit int) *slackapi.TextBlockObject {
 
 // truncate cuts s to at most limit runes, marking the cut.
 func truncate(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
+	if len(s) <= limit || utf8.RuneCountInString(s) <= limit { // no more runes than bytes
 		return s
 	}
 	r := []rune(s)

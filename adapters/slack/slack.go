@@ -112,7 +112,8 @@ type Adapter struct {
 	pool   *pool
 	now    func() time.Time // for caches only; domain time is the service's clock
 
-	waiting sync.Map // inbox item ref → *handoff: a submission's modal waits for its answer
+	waiting sync.Map    // inbox item ref → *handoff: a submission's modal waits for its answer
+	answers answerCache // acknowledgement bodies of commands answered in them
 
 	ids    identities
 	groups groupCache

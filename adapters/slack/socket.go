@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,8 +83,10 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		go func() {
 			answer, err := a.acceptCommand(sc)
 			switch {
+			case err == nil && answer != nil:
+				a.ack(ctx, client, ev.Request, json.RawMessage(answer))
 			case err == nil:
-				a.ack(ctx, client, ev.Request, answer)
+				a.ack(ctx, client, ev.Request, nil)
 			case errors.Is(err, errMalformed) || errors.Is(err, errClosed):
 				a.ack(ctx, client, ev.Request, nil)
 				a.log.Warn().Err(err).Msg("slack socket mode: slash command ignored")
