@@ -20,11 +20,16 @@ import (
 //
 //	go test -run='^$' -bench='SlashCommandAck|SignatureOnly' -benchtime=5s ./adapters/slack/
 //
-// Both serve the same signed slash command bodies over loopback HTTP to
-// the same client; the first through the adapter (verify, parse, queue
-// the work, 200), the second through a handler that only verifies the
-// signature. The adapter's queued work (the bot, a response_url post to the
-// fake Slack) runs on the same CPUs during the measurement.
+// Both serve the same signed slash command bodies (/elevate help, each
+// with its own trigger id) over loopback HTTP to the same client; the
+// first through the adapter, the second through a handler that only
+// verifies the signature. help changes nothing, so the adapter answers it
+// in the 200 itself: verify, parse, identify the user, run the bot,
+// render the answer as Block Kit JSON (kept by content for repeats) and
+// send it as the body, with no inbox write and no response_url post. A
+// command that changes something is written to the inbox before its empty
+// 200 and worked on in the background
+// (BenchmarkSlashCommandAckDeduplicated measures that acknowledgement).
 
 // slashBody is a distinct slash command body: each has its own trigger id.
 func slashBody(responseURL string, i int64) []byte {
@@ -105,16 +110,22 @@ func BenchmarkSignatureOnly(b *testing.B) {
 	benchSigned(b, srv.URL+"/slack/commands", func(i int64) []byte { return slashBody("https://hooks.slack.com/commands/x", i) })
 }
 
-// BenchmarkSlashCommandAckDeduplicated: the acknowledgement path alone.
-// Every request is the same command (one trigger id, as Slack's retries
-// are), so after the first the queued job ends at de-duplication and the
-// measurement is verify, parse, queue and 200.
+// BenchmarkSlashCommandAckDeduplicated: the acknowledgement path of a
+// command that changes something. Every request is the same activation
+// (one trigger id, as Slack's retries are), so after the first the job
+// ends at de-duplication and the measurement is verify, parse, the inbox
+// write, queue and 200, plus the de-duplication and discard behind it.
 func BenchmarkSlashCommandAckDeduplicated(b *testing.B) {
 	e := newEnv(b, options{})
 	srv := httptest.NewServer(e.a.Handler())
 	defer srv.Close()
 	resp := e.fake.ResponseURL("bench")
-	benchSigned(b, srv.URL+"/slack/commands", func(int64) []byte { return slashBody(resp, 0) })
+	body := []byte(url.Values{
+		"team_id": {"T0TEAM"}, "channel_id": {"C0GENERAL"}, "user_id": {uAlice}, "user_name": {"alice"},
+		"command": {"/elevate"}, "text": {"staging for 1h"}, "response_url": {resp},
+		"trigger_id": {"bench.activation"}, "api_app_id": {"A0ELEVATE"},
+	}.Encode())
+	benchSigned(b, srv.URL+"/slack/commands", func(int64) []byte { return body })
 	b.StopTimer()
 	e.a.Wait()
 }

@@ -2,7 +2,8 @@
 // button clicks, modal submissions and App Home events over HTTP (signed
 // requests) or Socket Mode, acknowledges each once it is in the store's
 // inbox, and does the work in a bounded pool of background workers (another
-// replica does it if this one dies): it maps the Slack user to a
+// replica does it if this one dies); a slash command that changes nothing
+// is answered in its acknowledgement instead. It maps the Slack user to a
 // principal, hands the command, click or form to the bot layer, and renders
 // the bot's neutral messages as Block Kit.
 //
