@@ -33,7 +33,9 @@ func (s socketTransport) command(user, text string) (string, string) {
 	for k := range form {
 		payload[k] = form.Get(k)
 	}
-	s.send("slash_commands", payload)
+	if ack := s.send("slash_commands", payload); len(ack) > 0 && !emptyResponse(ack) {
+		s.e.acks.Store(resp, []byte(ack))
+	}
 	return trigger, resp
 }
 
@@ -210,6 +212,14 @@ func TestConversationOverSocketMode(t *testing.T) {
 		t.Fatalf("apps.connections.open calls = %+v, want one with the app token", calls)
 	}
 	converse(t, e, socketTransport{e})
+
+	// A command that changes nothing is answered in its acknowledgement's payload.
+	_, resp := socketTransport{e}.command(uAlice, "status")
+	if ack, ok := e.acks.Load(resp); !ok {
+		t.Error("status over Socket Mode was not answered in its acknowledgement")
+	} else if got := responseText(t, e.responses(resp)[0]); !strings.Contains(got, "Eligible: deploy, ops, prod-db, staging") {
+		t.Errorf("status over Socket Mode answered %s", ack)
+	}
 
 	// Every envelope was acknowledged promptly, and app_home_opened works too.
 	id, err := e.fake.Send("events_api", appHomeOpened(uBob, "Ev-socket-1"))
