@@ -40,9 +40,11 @@ func (a *Adapter) answerNow(slackUser, text string) (answer []byte, ok bool) {
 	if !known {
 		return nil, false
 	}
-	var m bot.Message
+	var (
+		m   bot.Message
+		cmd bot.Command
+	)
 	if err == nil {
-		var cmd bot.Command
 		if cmd, err = bot.Parse(text, a.svc.Clock().Now(), a.bot.Location()); err == nil {
 			if !answeredInAck[cmd.Verb] {
 				return nil, false
@@ -63,6 +65,14 @@ func (a *Adapter) answerNow(slackUser, text string) (answer []byte, ok bool) {
 	}
 	if m.Form != nil || m.File != nil {
 		return nil, false // a read that needs a modal or an upload: the inbox path opens or sends it
+	}
+	if ev := a.log.Debug(); ev.Enabled() {
+		principal := ""
+		if p != nil {
+			principal = p.ID
+		}
+		ev.Str("kind", "command").Str("slack_user", slackUser).Str("principal", principal).Str("verb", string(cmd.Verb)).
+			Bool("error", err != nil).Msg("slack command answered in its acknowledgement")
 	}
 	body, err := a.answers.body(m)
 	if err != nil {

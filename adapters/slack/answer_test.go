@@ -9,8 +9,8 @@ import (
 
 // TestReadOnlyCommandsAnsweredInAck: a command that changes nothing
 // (help, status, the menu, who, a command that does not parse) is answered
-// in the body of its 200, ephemerally: nothing goes into the inbox and
-// nothing is posted to its response_url. A command that changes something
+// in the body of its 200, ephemerally, with a debug line: nothing goes
+// into the inbox and nothing is posted to its response_url. A command that changes something
 // is still written to the inbox first and acknowledged with an empty 200.
 func TestReadOnlyCommandsAnsweredInAck(t *testing.T) {
 	e := newEnv(t, options{})
@@ -37,6 +37,9 @@ func TestReadOnlyCommandsAnsweredInAck(t *testing.T) {
 		if got := responseText(t, m); !strings.Contains(got, c.want) {
 			t.Errorf("%q answered %q, want it to contain %q", c.text, got, c.want)
 		}
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, `"principal":"alice","verb":"status","error":false,"message":"slack command answered in its acknowledgement"`) {
+		t.Errorf("no debug line for alice's status answered in its acknowledgement:\n%s", logs)
 	}
 	e.settle()
 	if n := e.inbox.written.Load(); n != 0 {
