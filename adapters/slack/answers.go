@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/elevate-pim/elevate/bot"
@@ -26,12 +25,18 @@ type answerCache struct {
 	bytes int
 }
 
+// keyBuffers hold answer keys while they are looked up: a hit then
+// allocates nothing.
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // body returns m's acknowledgement body, from the cache or encoded now.
 // The caller must not change it.
 func (c *answerCache) body(m bot.Message) ([]byte, error) {
-	key := answerKey(m)
+	kb := keyBuffers.Get().(*[]byte)
+	defer keyBuffers.Put(kb)
+	*kb = appendAnswerKey((*kb)[:0], m)
 	c.mu.Lock()
-	b, ok := c.m[key]
+	b, ok := c.m[string(*kb)]
 	c.mu.Unlock()
 	if ok {
 		return b, nil
@@ -43,6 +48,7 @@ func (c *answerCache) body(m bot.Message) ([]byte, error) {
 		return nil, err
 	}
 	b = buf.Bytes()
+	key := string(*kb)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.bytes+len(key)+len(b) > maxAnswerBytes {
@@ -53,31 +59,22 @@ func (c *answerCache) body(m bot.Message) ([]byte, error) {
 	return b, nil
 }
 
-// answerKey is every field of m that ackBody reads (blocks, fallback and
-// the response type; a Form or File is never answered in an
-// acknowledgement), each length-prefixed so that no two messages share a
-// key.
-func answerKey(m bot.Message) string {
-	var b strings.Builder
+// appendAnswerKey appends to dst every field of m that ackBody reads
+// (blocks, fallback and the response type; a Form or File is never
+// answered in an acknowledgement), each length-prefixed so that no two
+// messages share a key.
+func appendAnswerKey(dst []byte, m bot.Message) []byte {
 	str := func(s string) {
-		b.WriteString(strconv.Itoa(len(s)))
-		b.WriteByte(':')
-		b.WriteString(s)
+		dst = strconv.AppendInt(dst, int64(len(s)), 10)
+		dst = append(dst, ':')
+		dst = append(dst, s...)
 	}
 	count := func(n int) {
-		b.WriteString(strconv.Itoa(n))
-		b.WriteByte(';')
+		dst = strconv.AppendInt(dst, int64(n), 10)
+		dst = append(dst, ';')
 	}
-	n := len(m.Title) + len(m.Text) + 16
-	for _, f := range m.Fields {
-		n += len(f.Label) + len(f.Value) + 8
-	}
-	for _, x := range m.Buttons {
-		n += len(x.Label) + len(x.Command) + len(x.Style) + 12
-	}
-	b.Grow(n)
-	b.WriteString(strconv.FormatBool(m.Ephemeral))
-	b.WriteByte(';')
+	dst = strconv.AppendBool(dst, m.Ephemeral)
+	dst = append(dst, ';')
 	str(string(m.Tone))
 	str(m.Title)
 	str(m.Text)
@@ -92,5 +89,5 @@ func answerKey(m bot.Message) string {
 		str(x.Command)
 		str(string(x.Style))
 	}
-	return b.String()
+	return dst
 }

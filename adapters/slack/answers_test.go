@@ -28,10 +28,16 @@ func TestAnswerCacheServesOnlyItsOwnRendering(t *testing.T) {
 		"field split":    func(m *bot.Message) { m.Fields = []bot.Field{{Label: "Eligiblep", Value: "rod-db"}} },
 		"no fields":      func(m *bot.Message) { m.Fields = nil },
 		"two fields":     func(m *bot.Message) { m.Fields = append(m.Fields, bot.Field{Label: "Active", Value: "ops"}) },
-		"button label":   func(m *bot.Message) { m.Buttons = []bot.Button{{Label: "Deny", Command: "approve r-1", Style: bot.StylePrimary}} },
-		"button command": func(m *bot.Message) { m.Buttons = []bot.Button{{Label: "Approve", Command: "approve r-2", Style: bot.StylePrimary}} },
-		"button style":   func(m *bot.Message) { m.Buttons = []bot.Button{{Label: "Approve", Command: "approve r-1", Style: bot.StyleDanger}} },
-		"no buttons":     func(m *bot.Message) { m.Buttons = nil },
+		"button label": func(m *bot.Message) {
+			m.Buttons = []bot.Button{{Label: "Deny", Command: "approve r-1", Style: bot.StylePrimary}}
+		},
+		"button command": func(m *bot.Message) {
+			m.Buttons = []bot.Button{{Label: "Approve", Command: "approve r-2", Style: bot.StylePrimary}}
+		},
+		"button style": func(m *bot.Message) {
+			m.Buttons = []bot.Button{{Label: "Approve", Command: "approve r-1", Style: bot.StyleDanger}}
+		},
+		"no buttons": func(m *bot.Message) { m.Buttons = nil },
 	}
 	var c answerCache
 	bodies := map[string]string{}
