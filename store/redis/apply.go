@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	crand "crypto/rand"
-	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
@@ -17,24 +16,21 @@ import (
 )
 
 // applyScript checks every expectation of a Change and, only if all hold,
-// writes all of it. See apply.lua for its keys and arguments; sha256.lua
-// gives it the SHA-256 that Redis Lua lacks, for the audit chain.
+// writes all of it. See apply.lua for its keys and arguments.
 //
-//go:embed sha256.lua
-var sha256Source string
-
 //go:embed apply.lua
 var applySource string
 
-var applyScript = goredis.NewScript(sha256Source + "\n" + applySource)
+var applyScript = goredis.NewScript(applySource)
 
 // Apply commits c atomically in one Lua script. It first validates c
 // (EINVALID) in Go; the script then checks every expectation (ECONFLICT)
 // and only when all hold writes anything. Within one Change, removals take
 // effect before additions (CloseWindows before OpenWindows,
 // DeleteAssignments before PutAssignments, Unschedule before Schedule).
-// Its audit events are chained by the script, where appends are
-// serialized. Errors from Redis itself come back wrapped, with no code
+// Its audit events get their sequence numbers from the script, where
+// appends are serialized, and are chained right after (see seal.go).
+// Errors from Redis itself come back wrapped, with no code
 // (EINTERNAL).
 func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	ctx, cancel := bounded(ctx)
@@ -57,13 +53,19 @@ func (s *Store) Apply(ctx context.Context, c core.Change) error {
 	if !ok {
 		return fmt.Errorf("redis apply: unexpected script result %v", raw)
 	}
-	return conflict(c, res)
+	if err := conflict(c, res); err != nil {
+		return err
+	}
+	if len(c.Audit) > 0 {
+		s.sealer.kick()
+	}
+	return nil
 }
 
 // fixedKeys returns the keys every Apply script passes first, in KEYS order.
 func (s *Store) fixedKeys() []string {
 	k := s.keys
-	return []string{k.rev(), k.asg(), k.jobs(), k.jobData(), k.audit(), k.auditHead(), k.applied()}
+	return []string{k.rev(), k.asg(), k.jobs(), k.jobData(), k.auditPending(), k.auditSeq(), k.applied(), k.auditHead()}
 }
 
 // newApplyID names one Change, so that a re-sent script applies it once.
@@ -159,15 +161,15 @@ func (s *Store) encode(ctx context.Context, c core.Change) ([]string, []any, err
 		args = append(args, j.ID(), score, b)
 	}
 	for _, e := range c.Audit {
-		// The content as core.AuditEvent.ContentDigest encodes it.
+		// The content as core.AuditEvent.ContentDigest encodes it, so
+		// that the sealer's digest of these bytes is the verifier's.
 		e.Seq, e.PrevHash, e.Hash = 0, "", ""
 		e.Time = e.Time.UTC()
 		b, err := json.Marshal(e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode audit event: %w", err)
 		}
-		sum := sha256.Sum256(b)
-		args = append(args, b, hex.EncodeToString(sum[:]))
+		args = append(args, b)
 	}
 	for _, j := range c.Complete {
 		args = append(args, j.ID(), j.Lease.UnixMilli())
@@ -207,9 +209,10 @@ func ttlMillis(d time.Duration) int64 {
 	return int64((d + time.Millisecond - 1) / time.Millisecond)
 }
 
-// readHead reads the audit head from Redis: the zero head when the log is empty.
-func (s *Store) readHead(ctx context.Context) (core.AuditHead, error) {
-	raw, err := s.client.Get(ctx, s.keys.auditHead()).Bytes()
+// decodeHead reads the audit head from a GET of its key: the zero head
+// when the log is empty.
+func decodeHead(get *goredis.StringCmd) (core.AuditHead, error) {
+	raw, err := get.Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return core.AuditHead{}, nil
 	} else if err != nil {

@@ -1,14 +1,12 @@
 -- apply: commit one core.Change. It first checks every expectation and
 -- returns {what, index, have} for the first that fails; only when every
 -- check holds does it write, removals before additions, and return {'ok'}.
--- Audit events are chained here, where appends are serialized: each gets
--- the next sequence number and hash = sha256(prev ‖ seq ‖ content digest)
--- over raw bytes (core.ChainHash), so concurrent writers never collide.
--- (Chaining in Go with a compare-and-set on the head, committed in
--- batches, was tried: on a loaded machine the replicas lost the head to
--- each other more than Lua's hashing cost.)
--- An event's stream entry id is 0-SEQ, so readers seek to a sequence
--- number directly (XRANGE from 0-SEQ).
+-- Audit events get their sequence numbers here, where appends are
+-- serialized, and go to the pending stream (entry id 0-SEQ) unchained: the
+-- sealer (seal.go) chains them in Go and moves them to the audit stream
+-- moments later, so no script hashes (Redis Lua has no SHA-256 of its own,
+-- and one written in Lua cost ~100 µs per event). The sequence counter
+-- starts from the audit head when it does not exist yet.
 -- A Change is applied at most once: its random id is remembered for ten
 -- minutes, so a script the client re-sends after a lost reply is a no-op.
 -- The ids live in one sorted set scored by when they may be forgotten, by
@@ -24,8 +22,8 @@
 -- key's hash tag and Cluster slot.
 --
 -- KEYS: 1 holders revision, 2 assignments hash, 3 jobs zset,
---   4 job data hash, 5 audit stream, 6 audit head, 7 the applied ids
---   (zset), then
+--   4 job data hash, 5 pending audit stream, 6 audit sequence counter,
+--   7 the applied ids (zset), 8 audit head, then
 --   per request its key; per slot its key; per closed window its key and its
 --   role's index; per opened window the same; the MFA record's key if any.
 -- ARGV: 1-10 the counts of requests, slots, closed windows, opened windows,
@@ -45,7 +43,7 @@
 --   the MFA write: expected version, JSON;
 --   per unscheduled job: id;   per scheduled job: id, score ms (its due
 --   time, or its lease end when scheduled claimed), JSON;
---   per audit event: its content JSON and content digest;
+--   per audit event: its content JSON;
 --   per completed job: id, lease end ms;
 --   per alert write: id, expected version, JSON (the alerts hash is then
 --   the key before the review part's keys; the number of alerts is what
@@ -70,7 +68,7 @@ if ARGV[14] ~= '' then
   end
 end
 
-local kReq = 8
+local kReq = 9
 local kSlot = kReq + nReq
 local kClose = kSlot + nSlot
 local kOpen = kClose + 2 * nClose
@@ -86,7 +84,7 @@ local aMFA = aPutA + 4 * nPutA
 local aUnsched = aMFA + 2 * nMFA
 local aSched = aUnsched + nUnsched
 local aAudit = aSched + 3 * nSched
-local aDone = aAudit + 2 * nAudit
+local aDone = aAudit + nAudit
 local aAlert = aDone + 2 * nDone
 
 -- version returns the "version" of a stored JSON record, 0 when absent.
@@ -235,32 +233,16 @@ for i = 0, nAlert - 1 do
   redis.call('HSET', KEYS[kAlerts], ARGV[aAlert + 3 * i], ARGV[aAlert + 3 * i + 2])
 end
 if nAudit > 0 then
-  local seq, hash = 0, ''
-  local raw = redis.call('GET', KEYS[6])
-  if raw then
-    local head = cjson.decode(raw)
-    seq, hash = tonumber(head.seq), head.hash
-  end
-  local function unhex(h)
-    if h == '' then return string.rep('\0', 32) end
-    return (h:gsub('..', function(x) return string.char(tonumber(x, 16)) end))
-  end
-  local function be64(n)
-    local b = {}
-    for i = 8, 1, -1 do
-      b[i] = string.char(n % 256)
-      n = math.floor(n / 256)
-    end
-    return table.concat(b)
+  local seq = tonumber(redis.call('GET', KEYS[6]))
+  if not seq then
+    local raw = redis.call('GET', KEYS[8])
+    seq = raw and tonumber(cjson.decode(raw).seq) or 0
   end
   for i = 0, nAudit - 1 do
-    local a = aAudit + 2 * i
     seq = seq + 1
-    local h = sha256(unhex(hash) .. be64(seq) .. unhex(ARGV[a + 1]))
-    redis.call('XADD', KEYS[5], '0-' .. string.format('%d', seq), 'e', ARGV[a], 'prev', hash, 'hash', h)
-    hash = h
+    redis.call('XADD', KEYS[5], '0-' .. string.format('%d', seq), 'e', ARGV[aAudit + i])
   end
-  redis.call('SET', KEYS[6], '{"seq":' .. string.format('%d', seq) .. ',"hash":"' .. hash .. '"}')
+  redis.call('SET', KEYS[6], string.format('%d', seq))
 end
 redis.call('ZADD', KEYS[7], tonumber(ARGV[16]) + 600000, ARGV[15])
 local stale = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', ARGV[16], 'LIMIT', 0, 8)

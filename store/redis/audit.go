@@ -12,7 +12,8 @@ import (
 
 // AuditRange returns up to limit events after the sequence number after,
 // in one XRANGE: an event's stream entry id is 0-SEQ (see apply.lua), so
-// the range starts at 0-(after+1).
+// the range starts at 0-(after+1). When the range reaches past the chained
+// events, what is pending is sealed first (seal.go) and read too.
 func (s *Store) AuditRange(ctx context.Context, after int64, limit int) ([]core.AuditEvent, error) {
 	if err := live(ctx); err != nil {
 		return nil, err
@@ -20,13 +21,34 @@ func (s *Store) AuditRange(ctx context.Context, after int64, limit int) ([]core.
 	if err := core.ValidateAuditRange(after, limit); err != nil {
 		return nil, err
 	}
+	out, err := s.auditRange(ctx, after, limit, nil)
+	if err != nil || len(out) == limit {
+		return out, err
+	}
+	head, err := s.seal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		after = out[len(out)-1].Seq
+	}
+	if head.Seq <= after {
+		return out, nil
+	}
+	return s.auditRange(ctx, after, limit-len(out), out)
+}
+
+// auditRange appends up to limit chained events after the sequence number
+// after to out.
+func (s *Store) auditRange(ctx context.Context, after int64, limit int, out []core.AuditEvent) ([]core.AuditEvent, error) {
 	msgs, err := s.client.XRangeN(ctx, s.keys.audit(), "0-"+strconv.FormatInt(after+1, 10), "+", int64(limit)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redis audit: %w", err)
 	}
-	out := make([]core.AuditEvent, len(msgs))
+	n := len(out)
+	out = append(out, make([]core.AuditEvent, len(msgs))...)
 	for i, m := range msgs {
-		if err := decodeEvent(m.ID, m.Values, &out[i]); err != nil {
+		if err := decodeEvent(m.ID, m.Values, &out[n+i]); err != nil {
 			return nil, fmt.Errorf("redis audit: %w", err)
 		}
 	}
@@ -54,14 +76,11 @@ func decodeEvent(id string, values map[string]any, e *core.AuditEvent) error {
 	return nil
 }
 
-// AuditHead returns the head, the zero AuditHead when the log is empty.
+// AuditHead returns the head, the zero AuditHead when the log is empty,
+// after sealing what is pending: every event appended before the call.
 func (s *Store) AuditHead(ctx context.Context) (core.AuditHead, error) {
 	if err := live(ctx); err != nil {
 		return core.AuditHead{}, err
 	}
-	head, err := s.readHead(ctx)
-	if err != nil {
-		return core.AuditHead{}, fmt.Errorf("redis audit: %w", err)
-	}
-	return head, nil
+	return s.seal(ctx)
 }

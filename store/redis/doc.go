@@ -28,7 +28,10 @@
 //	{P}:jobdata        HASH    job id → job JSON, with "m": the due time in unix ms
 //	{P}:audit          STREAM  one entry per audit event, field "e" = event JSON;
 //	                           never trimmed
-//	{P}:audithead      STRING  JSON of core.AuditHead, the newest event's seq and hash
+//	{P}:audithead      STRING  JSON of core.AuditHead, the newest chained event's seq and hash
+//	{P}:auditpending   STREAM  events appended but not yet chained (entry id 0-SEQ,
+//	                           field "e"); the sealer moves them to {P}:audit
+//	{P}:auditseq       STRING  the newest sequence number given to an event
 //	{P}:once           ZSET    de-duplication keys (Once), scored by when they
 //	                           may be forgotten (unix ms by the store's clock)
 //	{P}:applied        ZSET    ids of the Changes applied in the last ten minutes

@@ -6,9 +6,6 @@ import (
 	"github.com/elevate-pim/elevate/core"
 )
 
-// SHA256Source exposes the Lua SHA-256 to the external tests.
-var SHA256Source = sha256Source
-
 // ApplyResent commits c as Apply does (c must carry no audit events), then
 // sends the very same script again, as go-redis does after a lost reply,
 // and returns the outcome of each send.

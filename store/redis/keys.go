@@ -20,6 +20,8 @@ func (k keyspace) jobs() string            { return k.tag + "jobs" }
 func (k keyspace) jobData() string         { return k.tag + "jobdata" }
 func (k keyspace) audit() string           { return k.tag + "audit" }
 func (k keyspace) auditHead() string       { return k.tag + "audithead" }
+func (k keyspace) auditPending() string    { return k.tag + "auditpending" }
+func (k keyspace) auditSeq() string        { return k.tag + "auditseq" }
 func (k keyspace) auditCheckpoint() string { return k.tag + "auditcheckpoint" }
 func (k keyspace) applied() string         { return k.tag + "applied" }
 func (k keyspace) alerts() string          { return k.tag + "alerts" }

@@ -123,6 +123,9 @@ func TestEveryKeySharesOneHashTag(t *testing.T) {
 	if _, err := s.ClaimJobs(t.Context(), now, time.Minute, 10); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.AuditHead(t.Context()); err != nil { // seals: audit, audithead
+		t.Fatal(err)
+	}
 
 	var keys []string
 	iter := raw.Scan(t.Context(), 0, "*"+prefix+"*", 1000).Iterator()
@@ -141,7 +144,7 @@ func TestEveryKeySharesOneHashTag(t *testing.T) {
 		kind, _, _ := strings.Cut(rest, ":")
 		kinds[kind] = true
 	}
-	for _, want := range []string{"req", "openof", "slot", "win", "winidx", "asg", "asgof", "asgfor", "rev", "mfa", "jobs", "jobdata", "audit", "audithead", "once"} {
+	for _, want := range []string{"req", "openof", "slot", "win", "winidx", "asg", "asgof", "asgfor", "rev", "mfa", "jobs", "jobdata", "audit", "audithead", "auditpending", "auditseq", "once"} {
 		if !kinds[want] {
 			t.Errorf("no %s key among %q", want, keys)
 		}

@@ -26,6 +26,8 @@ type Store struct {
 	keys   keyspace
 	clock  core.Clock // times the markers of applied Changes and Once keys
 
+	sealer *sealer // chains the audit events Apply appends (seal.go)
+
 	acks       int           // replicas that must acknowledge each Apply; 0: none
 	ackTimeout time.Duration // how long Apply waits for them
 }
@@ -74,6 +76,7 @@ func New(client goredis.UniversalClient, opts ...Option) *Store {
 	for _, o := range opts {
 		o(s)
 	}
+	s.sealer = newSealer(s.seal)
 	return s
 }
 
@@ -81,7 +84,10 @@ func New(client goredis.UniversalClient, opts ...Option) *Store {
 func (s *Store) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err() }
 
 // Close closes the store's Redis client, and so any store sharing it.
-func (s *Store) Close() error { return s.client.Close() }
+func (s *Store) Close() error {
+	s.sealer.stop()
+	return s.client.Close()
+}
 
 // Request returns the request with the given id, or ENOTFOUND.
 func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
