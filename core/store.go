@@ -16,6 +16,9 @@ type Store interface {
 
 	// Request returns the request with the given id.
 	Request(ctx context.Context, id string) (*Request, error)
+	// Requests returns the requests with the given ids, in the order of
+	// ids, nil for each that is not stored, in one round trip.
+	Requests(ctx context.Context, ids []string) ([]*Request, error)
 	// OpenRequestsOf returns principal's requests whose state is not final,
 	// oldest first (by CreatedAt, then ID). It reads only principal's index.
 	OpenRequestsOf(ctx context.Context, principal string) ([]*Request, error)

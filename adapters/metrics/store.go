@@ -51,6 +51,10 @@ func (s *store) Request(ctx context.Context, id string) (*core.Request, error) {
 	return timed(s, "request", func() (*core.Request, error) { return s.Store.Request(ctx, id) })
 }
 
+func (s *store) Requests(ctx context.Context, ids []string) ([]*core.Request, error) {
+	return timed(s, "requests", func() ([]*core.Request, error) { return s.Store.Requests(ctx, ids) })
+}
+
 func (s *store) OpenRequestsOf(ctx context.Context, principal string) ([]*core.Request, error) {
 	return timed(s, "open_requests_of", func() ([]*core.Request, error) { return s.Store.OpenRequestsOf(ctx, principal) })
 }

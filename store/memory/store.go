@@ -107,6 +107,23 @@ func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
 	return r.Clone(), nil
 }
 
+// Requests returns copies of the requests with the given ids, nil for
+// each that is not stored.
+func (s *Store) Requests(ctx context.Context, ids []string) ([]*core.Request, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*core.Request, len(ids))
+	for i, id := range ids {
+		if r, ok := s.requests[id]; ok {
+			out[i] = r.Clone()
+		}
+	}
+	return out, nil
+}
+
 // OpenRequestsOf returns copies of principal's requests whose state is not
 // final, oldest first (by CreatedAt, then ID).
 func (s *Store) OpenRequestsOf(ctx context.Context, principal string) ([]*core.Request, error) {

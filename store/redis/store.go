@@ -107,6 +107,38 @@ func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
 	return &r, nil
 }
 
+// Requests returns the requests with the given ids in one MGET, nil for
+// each that is not stored.
+func (s *Store) Requests(ctx context.Context, ids []string) ([]*core.Request, error) {
+	if err := live(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.keys.request(id)
+	}
+	raws, err := s.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis requests: %w", err)
+	}
+	out := make([]*core.Request, len(ids))
+	for i, raw := range raws {
+		str, ok := raw.(string)
+		if !ok {
+			continue
+		}
+		var r core.Request
+		if err := json.Unmarshal([]byte(str), &r); err != nil {
+			return nil, fmt.Errorf("redis request %s: decode: %w", ids[i], err)
+		}
+		out[i] = &r
+	}
+	return out, nil
+}
+
 // MFA returns the principal's MFA record, or ENOTFOUND.
 func (s *Store) MFA(ctx context.Context, principal string) (*core.MFARecord, error) {
 	if err := live(ctx); err != nil {

@@ -156,3 +156,24 @@ func testSlots(t *testing.T, s core.Store) {
 	mustFailApply(t, s, slot("alice", "staging-db", "", "r-9"), core.ECONFLICT)
 	mustFailApply(t, s, slot("bob", "prod-db", "", "r-9"), core.ECONFLICT)
 }
+
+// testRequestsByID checks the batch read: the stored requests in the order
+// asked, nil for the missing, copies that the caller may change.
+func testRequestsByID(t *testing.T, s core.Store) {
+	got, err := s.Requests(t.Context(), nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Requests(nil) = %v, %v", got, err)
+	}
+	r1 := newRequest("r-1", "alice", "prod-db")
+	mustApply(t, s, core.Change{Requests: []core.RequestWrite{{Request: r1}, {Request: newRequest("r-2", "bob", "prod-db")}}})
+	r1.Version = 1
+	got, err = s.Requests(t.Context(), []string{"r-2", "r-9", "r-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] == nil || got[0].Principal != "bob" || got[1] != nil || got[2] == nil || got[2].Principal != "alice" || got[2].Version != 1 {
+		t.Fatalf("Requests(r-2, r-9, r-1) = %+v", got)
+	}
+	got[2].Principal = "mallory"
+	wantRequest(t, mustRequest(t, s, "r-1"), r1)
+}

@@ -20,6 +20,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		test func(t *testing.T, s core.Store)
 	}{
 		{"RequestCompareAndSet", testRequestCompareAndSet},
+		{"RequestsByID", testRequestsByID},
 		{"OpenRequests", testOpenRequests},
 		{"ReturnedValuesAreCopies", testReturnedValuesAreCopies},
 		{"Slots", testSlots},
