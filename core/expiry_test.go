@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -52,5 +53,111 @@ func TestExpiryCompletesItsJobInItsChange(t *testing.T) {
 		if j.Kind == core.JobExpire && j.Ref == r.ID {
 			t.Fatalf("expire job %s still scheduled: %+v", j.ID(), j)
 		}
+	}
+}
+
+// groupStore counts the Applies that close windows, and can hand out one
+// request a version behind, as if another writer had changed it between
+// the read and the write.
+type groupStore struct {
+	core.Store
+	mu      sync.Mutex
+	closing []int // windows closed by each Apply that closed any
+	stale   string
+}
+
+func (s *groupStore) Apply(ctx context.Context, c core.Change) error {
+	err := s.Store.Apply(ctx, c)
+	if err == nil && len(c.CloseWindows) > 0 {
+		s.mu.Lock()
+		s.closing = append(s.closing, len(c.CloseWindows))
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *groupStore) Requests(ctx context.Context, ids []string) ([]*core.Request, error) {
+	reqs, err := s.Store.Requests(ctx, ids)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range reqs {
+		if r != nil && r.ID == s.stale {
+			r.Version--
+			s.stale = ""
+		}
+	}
+	return reqs, err
+}
+
+// TestWindowsEndingTogetherExpireInGroups: 200 windows ending at once are
+// ended by a few Changes of up to 64 windows each, not 200, and each is
+// revoked once and audited as expired once. When one request of a group
+// changed between the read and the write, the group's Change is refused
+// and its windows are expired one by one, still exactly once.
+func TestWindowsEndingTogetherExpireInGroups(t *testing.T) {
+	for _, stale := range []bool{false, true} {
+		t.Run(map[bool]string{false: "together", true: "one changed meanwhile"}[stale], func(t *testing.T) {
+			const n = 200
+			clock := clocktest.New(t0)
+			st := &groupStore{Store: memory.New(memory.WithClock(clock))}
+			ft := &fakeTarget{}
+			h := newHarnessOn(t, clock, st, func(cfg *core.Config) {
+				cfg.Targets = targetMap{"staging": {ft}}
+				for i := range n {
+					id := fmt.Sprintf("p%d", i)
+					cfg.Directory.Principals[id] = &core.Principal{ID: id, Name: id}
+				}
+			})
+			var seed []core.Assignment
+			for i := range n {
+				seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: fmt.Sprintf("p%d", i), Role: "staging", Permanent: true})
+			}
+			if err := h.svc.SeedAssignments(context.Background(), seed); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for i := range n {
+				ids = append(ids, h.mustRequest(t, as(fmt.Sprintf("p%d", i)), core.ActivationInput{Role: "staging", Duration: time.Hour}).ID)
+			}
+			if stale {
+				st.stale = ids[n/2]
+			}
+			h.advance(t, time.Hour+time.Second)
+
+			for _, id := range ids {
+				if got := h.mustGet(t, id).State; got != core.Expired {
+					t.Fatalf("%s is %s after its end, want Expired", id, got)
+				}
+			}
+			revoked := map[string]int{}
+			for _, id := range ft.revokes {
+				revoked[id]++
+			}
+			expired := map[string]int{}
+			if _, err := core.ScanAudit(context.Background(), st, 0, func(e *core.AuditEvent) error {
+				if e.Action == "expire" {
+					expired[e.RequestID]++
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				if revoked[id] != 1 || expired[id] != 1 {
+					t.Errorf("%s revoked %d times, audited as expired %d times; want once each", id, revoked[id], expired[id])
+				}
+			}
+			for _, c := range st.closing {
+				if c > 64 {
+					t.Errorf("one Change closed %d windows, more than a group", c)
+				}
+			}
+			if want := (n + 63) / 64; !stale && len(st.closing) > want {
+				t.Errorf("%d Changes closed the windows (%v), want at most %d", len(st.closing), st.closing, want)
+			}
+			if stale && len(st.closing) < (n+63)/64+63 {
+				t.Errorf("%d Changes closed the windows (%v): the group with the changed request was not expired one by one", len(st.closing), st.closing)
+			}
+		})
 	}
 }

@@ -20,8 +20,9 @@ const (
 
 // RunDue claims and runs every job due now, and returns how many ran. Jobs
 // of a batch run concurrently (jobWorkers at a time), so that thousands of
-// windows ending in the same second are revoked within it. A job whose
-// handler fails is left claimed: its lease brings it back later.
+// windows ending in the same second are revoked within it; their expiries
+// are committed in groups (expireTogether). A job whose handler fails is
+// left claimed: its lease brings it back later.
 func (s *Service) RunDue(ctx context.Context) (int, error) { return s.runDue(ctx, ctx) }
 
 // runDue is RunDue claiming batches until stop ends, and running the jobs
@@ -33,6 +34,16 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 		n    int
 		errs []error
 	)
+	ran := func(kind JobKind, lag time.Duration, err error) {
+		s.observe.JobRan(kind, lag, err)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		n++
+	}
 	for {
 		jobs, err := s.store.ClaimJobs(ctx, s.clock.Now(), s.lease, jobBatch)
 		if err != nil {
@@ -40,22 +51,44 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 		}
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, jobWorkers)
-		for _, j := range jobs {
+		// spawn runs f on a worker; it never blocks its caller, so work
+		// may spawn work.
+		spawn := func(f func()) {
 			wg.Add(1)
-			sem <- struct{}{}
 			go func() {
+				sem <- struct{}{}
 				defer func() { <-sem; wg.Done() }()
-				lag := s.clock.Now().Sub(j.Due)
-				err := s.run(ctx, &Held{s: s, job: j})
-				s.observe.JobRan(j.Kind, lag, err)
-				mu.Lock()
-				defer mu.Unlock()
+				f()
+			}()
+		}
+		runOne := func(h *Held) {
+			spawn(func() {
+				lag := s.clock.Now().Sub(h.job.Due)
+				ran(h.job.Kind, lag, s.run(ctx, h))
+			})
+		}
+		groups, other := expiriesApart(jobs)
+		for _, group := range groups {
+			spawn(func() {
+				lag := s.clock.Now().Sub(group[0].Due)
+				held, alone, err := s.expireTogether(ctx, group)
 				if err != nil {
-					errs = append(errs, err)
+					ran(JobExpire, lag, fmt.Errorf("expire %d windows: %w", len(group), err))
 					return
 				}
-				n++
-			}()
+				for range len(group) - len(alone) {
+					ran(JobExpire, lag, nil)
+				}
+				for _, h := range held {
+					runOne(h)
+				}
+				for _, j := range alone {
+					runOne(&Held{s: s, job: j})
+				}
+			})
+		}
+		for _, j := range other {
+			runOne(&Held{s: s, job: j})
 		}
 		wg.Wait()
 		if len(jobs) < jobBatch || stop.Err() != nil {

@@ -197,20 +197,12 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 			}
 			return nil, err
 		}
-		next := cur.Clone()
-		ch := Change{}
-		now := s.clock.Now()
-		out, err := step(next, now, &ch)
+		next, ch, err := s.step(cur, step, s.clock.Now())
 		if err != nil {
+			if next == nil {
+				return nil, err
+			}
 			return cur, err
-		}
-		if next.State.Final() && !cur.State.Final() {
-			s.schedulePurge(next, now, &ch)
-		}
-		next.Version = cur.Version + 1
-		ch.Requests = append(ch.Requests, RequestWrite{Request: next, Expect: cur.Version})
-		if err := s.effects(&ch, next, out); err != nil {
-			return nil, err
 		}
 		refused, err := s.commit(ctx, ch)
 		if err != nil {
@@ -222,6 +214,28 @@ func (s *Service) update(ctx context.Context, id string, step transition) (*Requ
 		return s.settled(ctx, next, refused), nil
 	}
 	return nil, Errorf(ECONFLICT, "Request %s is changing too quickly; try again.", id)
+}
+
+// step applies step to a clone of cur and returns the clone and the Change
+// that commits it over cur's version, with its effects. On a domain error
+// from step it returns cur and that error; on a failure to build the
+// effects, nil and the error.
+func (s *Service) step(cur *Request, step transition, now time.Time) (*Request, Change, error) {
+	next := cur.Clone()
+	ch := Change{}
+	out, err := step(next, now, &ch)
+	if err != nil {
+		return cur, Change{}, err
+	}
+	if next.State.Final() && !cur.State.Final() {
+		s.schedulePurge(next, now, &ch)
+	}
+	next.Version = cur.Version + 1
+	ch.Requests = append(ch.Requests, RequestWrite{Request: next, Expect: cur.Version})
+	if err := s.effects(&ch, next, out); err != nil {
+		return nil, Change{}, err
+	}
+	return next, ch, nil
 }
 
 // settled returns req as it stands after the grant its commit ran inline:
