@@ -14,7 +14,10 @@ import (
 	"github.com/elevate-pim/elevate/store/redis/redistest"
 )
 
-var loadWindows = flag.Int("load.windows", 0, "TestLoadMassExpiry: how many windows end in the same second (0 skips the load test)")
+var (
+	loadWindows  = flag.Int("load.windows", 0, "TestLoadMassExpiry: how many windows end in the same second (0 skips the load test)")
+	loadReplicas = flag.Int("load.replicas", 3, "TestLoadMassExpiry: how many replicas run schedulers")
+)
 
 // revokeClock records when each request's revoke was called.
 type revokeClock struct {
@@ -32,8 +35,8 @@ func (r *revokeClock) Revoke(_ context.Context, g core.Grant) error {
 }
 
 // TestLoadMassExpiry is the load script behind scripts/load-expiry.sh: N
-// windows end in the same second on Redis with three replicas running
-// schedulers; it reports how late each revoke was called after its window
+// windows end in the same second on Redis with -load.replicas replicas
+// (three by default) running schedulers; it reports how late each revoke was called after its window
 // ended, and fails if any window was revoked, or audited as expired, other
 // than exactly once.
 func TestLoadMassExpiry(t *testing.T) {
@@ -44,7 +47,7 @@ func TestLoadMassExpiry(t *testing.T) {
 	target := &revokeClock{at: map[string][]time.Time{}}
 	prefix := redistest.NewPrefix(t)
 	dir, seed := svcDirectory(n)
-	replicas := make([]*core.Service, 4) // one to open the windows, three to expire them
+	replicas := make([]*core.Service, 1+max(1, *loadReplicas)) // one to open the windows, the others to expire them
 	var audit core.AuditReader
 	for i := range replicas {
 		st := redis.New(redistest.NewClient(t), redis.WithPrefix(prefix))
@@ -131,6 +134,6 @@ func TestLoadMassExpiry(t *testing.T) {
 	}
 	sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
 	q := func(p float64) time.Duration { return late[int(p*float64(len(late)-1))].Round(time.Millisecond) }
-	t.Logf("%d windows ending in one second, 3 replicas: revoke called p50 %v, p99 %v, max %v after the window's end",
-		n, q(0.5), q(0.99), late[len(late)-1].Round(time.Millisecond))
+	t.Logf("%d windows ending in one second, schedulers on %d replica(s): revoke called p50 %v, p99 %v, max %v after the window's end",
+		n, len(replicas)-1, q(0.5), q(0.99), late[len(late)-1].Round(time.Millisecond))
 }
