@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,24 +102,7 @@ func TestWindowsEndingTogetherExpireInGroups(t *testing.T) {
 			clock := clocktest.New(t0)
 			st := &groupStore{Store: memory.New(memory.WithClock(clock))}
 			ft := &fakeTarget{}
-			h := newHarnessOn(t, clock, st, func(cfg *core.Config) {
-				cfg.Targets = targetMap{"staging": {ft}}
-				for i := range n {
-					id := fmt.Sprintf("p%d", i)
-					cfg.Directory.Principals[id] = &core.Principal{ID: id, Name: id}
-				}
-			})
-			var seed []core.Assignment
-			for i := range n {
-				seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: fmt.Sprintf("p%d", i), Role: "staging", Permanent: true})
-			}
-			if err := h.svc.SeedAssignments(context.Background(), seed); err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for i := range n {
-				ids = append(ids, h.mustRequest(t, as(fmt.Sprintf("p%d", i)), core.ActivationInput{Role: "staging", Duration: time.Hour}).ID)
-			}
+			h, ids := windowsEndingTogether(t, clock, st, ft, n)
 			if stale {
 				st.stale = ids[n/2]
 			}
@@ -159,5 +143,85 @@ func TestWindowsEndingTogetherExpireInGroups(t *testing.T) {
 				t.Errorf("%d Changes closed the windows (%v): the group with the changed request was not expired one by one", len(st.closing), st.closing)
 			}
 		})
+	}
+}
+
+// windowsEndingTogether opens n staging windows of an hour, for n
+// principals of their own, on a service whose staging target is target.
+func windowsEndingTogether(t *testing.T, clock *clocktest.Clock, st core.Store, target core.Target, n int) (*harness, []string) {
+	t.Helper()
+	h := newHarnessOn(t, clock, st, func(cfg *core.Config) {
+		cfg.Targets = targetMap{"staging": {target}}
+		for i := range n {
+			id := fmt.Sprintf("p%d", i)
+			cfg.Directory.Principals[id] = &core.Principal{ID: id, Name: id}
+		}
+	})
+	var seed []core.Assignment
+	for i := range n {
+		seed = append(seed, core.Assignment{Kind: core.Eligible, Principal: fmt.Sprintf("p%d", i), Role: "staging", Permanent: true})
+	}
+	if err := h.svc.SeedAssignments(context.Background(), seed); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range n {
+		ids = append(ids, h.mustRequest(t, as(fmt.Sprintf("p%d", i)), core.ActivationInput{Role: "staging", Duration: time.Hour}).ID)
+	}
+	return h, ids
+}
+
+// gateTarget holds every revoke until released, counting how many are in
+// flight at once.
+type gateTarget struct {
+	fakeTarget
+	release  chan struct{}
+	inflight atomic.Int32
+	most     atomic.Int32
+}
+
+func (g *gateTarget) Revoke(ctx context.Context, gr core.Grant) error {
+	n := g.inflight.Add(1)
+	defer g.inflight.Add(-1)
+	for {
+		m := g.most.Load()
+		if n <= m || g.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	<-g.release
+	return g.fakeTarget.Revoke(ctx, gr)
+}
+
+// TestTargetCallsAreBounded: 100 windows ending together are revoked
+// concurrently, but one target never gets more than 16 calls at once from
+// a replica, however many scheduler workers are free.
+func TestTargetCallsAreBounded(t *testing.T) {
+	clock := clocktest.New(t0)
+	g := &gateTarget{release: make(chan struct{})}
+	h, ids := windowsEndingTogether(t, clock, memory.New(memory.WithClock(clock)), g, 100)
+	clock.Advance(time.Hour + time.Second)
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.svc.RunDue(context.Background())
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for g.inflight.Load() < 16 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d revokes in flight at once", g.inflight.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // room for any call beyond the bound to arrive
+	if m := g.most.Load(); m != 16 {
+		t.Errorf("at most %d revokes were in flight at once, want 16", m)
+	}
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(g.revokes) != len(ids) {
+		t.Fatalf("%d revokes for %d windows", len(g.revokes), len(ids))
 	}
 }

@@ -53,7 +53,7 @@ func (s *Service) grant(ctx context.Context, h *Held) error {
 	var failure error
 	var shown string // the failure as chat may show it; the detail is in failure
 	for _, t := range s.targets.For(req.Role) {
-		if err := t.Grant(ctx, s.grantOf(req, j)); err != nil {
+		if err := s.targetCalls.call(ctx, t, func() error { return t.Grant(ctx, s.grantOf(req, j)) }); err != nil {
 			failure, shown = fmt.Errorf("target %s: %w", t.Name(), err), targetFailure(t, err)
 			break
 		}
@@ -107,7 +107,7 @@ func (s *Service) revoke(ctx context.Context, h *Held) error {
 	var errs []error
 	var shown []string // the failures as chat may show them
 	for _, t := range s.targets.For(req.Role) {
-		if err := t.Revoke(ctx, s.grantOf(req, j)); err != nil {
+		if err := s.targetCalls.call(ctx, t, func() error { return t.Revoke(ctx, s.grantOf(req, j)) }); err != nil {
 			errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
 			shown = append(shown, targetFailure(t, err))
 		}
@@ -156,7 +156,7 @@ func (s *Service) extend(ctx context.Context, h *Held) error {
 	var shown []string // the failures as chat may show them
 	for _, t := range s.targets.For(req.Role) {
 		if x, ok := t.(Extender); ok {
-			if err := x.Extend(ctx, s.grantOf(req, j)); err != nil {
+			if err := s.targetCalls.call(ctx, t, func() error { return x.Extend(ctx, s.grantOf(req, j)) }); err != nil {
 				errs = append(errs, fmt.Errorf("target %s: %w", t.Name(), err))
 				shown = append(shown, targetFailure(t, err))
 			}

@@ -73,12 +73,14 @@ type Service struct {
 	clock   Clock
 	events  EventSink
 	targets Targets
-	otp     OTP
-	sealer  *Sealer
-	issuer  string
-	loc     *time.Location
-	groups  groupResolvers
-	lease   time.Duration
+	// targetCalls bounds the concurrent calls to each target.
+	targetCalls targetLimits
+	otp         OTP
+	sealer      *Sealer
+	issuer      string
+	loc         *time.Location
+	groups      groupResolvers
+	lease       time.Duration
 	// retention is how long final requests are kept.
 	retention time.Duration
 	archive   AuditArchive  // nil: the store keeps every event
