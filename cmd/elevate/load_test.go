@@ -63,7 +63,7 @@ func TestLoadMassExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Open the windows so that all end in one second, well after they are open.
-	lead := time.Duration(n/500+5) * time.Second
+	lead := time.Duration(n/1000+5) * time.Second // opening runs at 2 000 to 5 000 a second
 	end := time.Now().Add(lead).Truncate(time.Second)
 	ends := make(map[string]time.Time, n)
 	var mu sync.Mutex
