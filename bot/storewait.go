@@ -7,3 +7,8 @@ import "time"
 // they do for a user, so that while the store hangs the user is told so
 // well within the interaction's deadline of 2.5 s to its first answer.
 const StoreWait = 1500 * time.Millisecond
+
+// AnswerWithin bounds the work of a command answered in its
+// acknowledgement (ReadOnly), inside the platforms' 3 s: its store calls
+// wait at most StoreWait in all, and the rest is rendering.
+const AnswerWithin = 2500 * time.Millisecond

@@ -84,7 +84,9 @@ func wellFormed(i *discordgo.Interaction) bool {
 
 // handle answers one well-formed interaction through respond, exactly
 // once, within AckWithin: with the answer when the work is done by then,
-// or with a deferral that a follow-up completes. An interaction seen before
+// or with a deferral that a follow-up completes; a slash command that
+// changes nothing is answered in the response itself, with no inbox item
+// (answerNow). An interaction seen before
 // is not run again; it is answered only when answerAgain is set (an HTTP
 // POST always needs a reply, while over the gateway the first delivery's
 // handler answers and a second answer would be refused).
@@ -101,6 +103,12 @@ func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgai
 		a.send(i, respond, a.autocomplete(ctx, i))
 		return
 	}
+	command := i.Type == discordgo.InteractionApplicationCommand
+	// Over HTTP every delivery is answered anyway, so a command that
+	// changes nothing is answered before de-duplication, writing nothing.
+	if command && answerAgain && a.answeredNow(i, respond) {
+		return
+	}
 	fresh, err := a.dedupe.Once(ctx, "discord:interaction:"+i.ID, dedupeTTL)
 	if err != nil {
 		a.send(i, respond, message(a.errorMessage(i, "", fmt.Errorf("de-duplicate interaction: %w", err))))
@@ -111,6 +119,11 @@ func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgai
 		if answerAgain {
 			a.send(i, respond, duplicate(i))
 		}
+		return
+	}
+	// Over the gateway a replayed event must not be answered twice: it is
+	// answered after de-duplication, and still without an inbox item.
+	if command && !answerAgain && a.answeredNow(i, respond) {
 		return
 	}
 	p, err := a.dir().PrincipalFor(core.PlatformDiscord, userOf(i))
@@ -133,6 +146,16 @@ func (a *Adapter) handle(i *discordgo.Interaction, respond responder, answerAgai
 	caller.Delivery = core.PlatformDiscord + ":" + held.Ref
 	t, _ := a.task(i, caller)
 	a.run(i, respond, caller, t, held)
+}
+
+// answeredNow answers i through respond when it changes nothing
+// (answerNow), and reports whether it did.
+func (a *Adapter) answeredNow(i *discordgo.Interaction, respond responder) bool {
+	resp, ok := a.answerNow(i)
+	if ok {
+		a.send(i, respond, resp)
+	}
+	return ok
 }
 
 // task maps an interaction to the bot call it stands for.

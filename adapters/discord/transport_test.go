@@ -71,8 +71,15 @@ type readerCloser struct{ *bytes.Reader }
 
 func (readerCloser) Close() error { return nil }
 
+// TestGatewayRoundTrip: over the gateway a status is answered through the
+// callback endpoint, in its first response and with no inbox item; a
+// replayed event is de-duplicated and not answered again.
 func TestGatewayRoundTrip(t *testing.T) {
-	h := newHarness(t, options{mode: discord.ModeGateway})
+	var st *writeCounter
+	h := newHarness(t, options{mode: discord.ModeGateway, store: func(m *memory.Store) core.Store {
+		st = &writeCounter{Store: m}
+		return st
+	}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := h.a.Start(ctx); err != nil {
@@ -117,6 +124,12 @@ func TestGatewayRoundTrip(t *testing.T) {
 	if n := len(h.fake.Find("POST", "/interactions/gw-1/tok-gw-1/callback")); n != 1 {
 		t.Fatalf("a replayed interaction was answered %d times", n)
 	}
+	if n := st.inbox.Load(); n != 0 {
+		t.Errorf("%d inbox items written for status over the gateway", n)
+	}
+	if len(h.fake.Find("PATCH", "/webhooks/.*")) != 0 {
+		t.Errorf("a status over the gateway was followed up:\n%s", h.fake.Dump())
+	}
 }
 
 func TestCommandsAreRegisteredWithRetry(t *testing.T) {
@@ -155,20 +168,28 @@ func TestCommandsAreRegisteredWithRetry(t *testing.T) {
 	}
 }
 
+// TestSlowWorkIsDeferredAndFinishedByEdit: a command that changes
+// something and whose work outlasts AckWithin is deferred and answered by
+// editing the deferral; one that changes nothing is answered in its
+// response however long it takes within the store's wait, never deferred.
 func TestSlowWorkIsDeferredAndFinishedByEdit(t *testing.T) {
 	h := newHarness(t, options{mode: "http", ackWithin: 20 * time.Millisecond,
 		store: newFlaky(200 * time.Millisecond)})
-	r := h.command(alice, "status")
+	r := h.command(alice, "request", opt("role", "staging"), opt("duration", "30m"))
 	if r.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource || !r.ephemeral() {
-		t.Fatalf("slow status answered %s, want an ephemeral deferral (5)", r.Raw)
+		t.Fatalf("slow request answered %s, want an ephemeral deferral (5)", r.Raw)
 	}
 	id := h.seq
 	calls := h.fake.WaitFor(t, 10*time.Second, 1, "PATCH", "/webhooks/app/tok-i[0-9]+/messages/@original")
 	if !strings.Contains(calls[0].Path, "tok-i"+strconv.Itoa(id)) {
 		t.Fatalf("edited %s", calls[0].Path)
 	}
-	if !strings.Contains(textOf(calls[0].Body), "Your access") {
+	if !strings.Contains(textOf(calls[0].Body), "active until") {
 		t.Fatalf("deferred answer %s", calls[0].Body)
+	}
+	r = h.command(alice, "status")
+	if r.Type != discordgo.InteractionResponseChannelMessageWithSource || !r.ephemeral() || !strings.Contains(r.text(), "Your access") {
+		t.Fatalf("slow status answered %s, want its answer in the response (4)", r.Raw)
 	}
 	// A slow click is acknowledged without touching its message, then answered by a follow-up.
 	r = h.click(alice, "elevate:status")
@@ -214,6 +235,13 @@ func (s *flakyStore) OpenRequestsOf(ctx context.Context, principal string) ([]*c
 		return nil, err
 	}
 	return s.Store.OpenRequestsOf(ctx, principal)
+}
+
+func (s *flakyStore) AssignmentsOf(ctx context.Context, principal, role string) ([]core.Assignment, error) {
+	if err := s.slow(); err != nil {
+		return nil, err
+	}
+	return s.Store.AssignmentsOf(ctx, principal, role)
 }
 
 func (s *flakyStore) AssignmentsByPrincipal(ctx context.Context, principal string) ([]core.Assignment, error) {
@@ -269,7 +297,7 @@ func TestFullBacklogIsAnsweredNotDropped(t *testing.T) {
 	replies := make(chan reply, n)
 	for k := range n {
 		go func() {
-			replies <- h.post(discordtest.Command(h.where, "busy-"+strconv.Itoa(k), alice, "status"), h.clock.Now())
+			replies <- h.post(discordtest.Command(h.where, "busy-"+strconv.Itoa(k), alice, "request", opt("role", "staging")), h.clock.Now())
 		}()
 	}
 	for range n {

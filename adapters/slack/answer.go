@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -10,7 +9,7 @@ import (
 	"github.com/elevate-pim/elevate/core"
 )
 
-// A slash command that changes nothing (help, status, the menu, who, the
+// A slash command that changes nothing (bot.ReadOnly: help, status, the menu, who, the
 // review and alert listings, and any command that does not parse) is
 // answered in its acknowledgement: the answer is the body of the 200, so
 // the command is neither queued in the inbox nor posted to its
@@ -18,17 +17,6 @@ import (
 // before the 200, Slack tells the user the command failed, and nothing
 // happened. Commands that change state, open a modal or send a file go
 // through the inbox as before.
-
-// answeredInAck are the verbs whose whole work is reading the store: they
-// change nothing, post nothing and open no modal.
-var answeredInAck = map[bot.Verb]bool{
-	bot.VerbHelp: true, bot.VerbHelpAlerts: true, bot.VerbMenu: true, bot.VerbStatus: true,
-	bot.VerbWho: true, bot.VerbReviews: true, bot.VerbReview: true, bot.VerbAlerts: true,
-}
-
-// ackWithin bounds the work of a command answered in its acknowledgement,
-// inside Slack's 3 s; its store calls wait at most bot.StoreWait in all.
-const ackWithin = 2500 * time.Millisecond
 
 // answerNow runs the slash command text of slackUser in the request when
 // it changes nothing, and returns the acknowledgement's body (JSON) that
@@ -46,10 +34,10 @@ func (a *Adapter) answerNow(slackUser, text string) (answer []byte, ok bool) {
 	)
 	if err == nil {
 		if cmd, err = bot.Parse(text, a.svc.Clock().Now(), a.bot.Location()); err == nil {
-			if !answeredInAck[cmd.Verb] {
+			if !bot.ReadOnly(cmd.Verb) {
 				return nil, false
 			}
-			ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), ackWithin)
+			ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), bot.AnswerWithin)
 			defer cancel()
 			m, err = a.bot.Run(ctx, core.Caller{Principal: p.ID, Source: Platform}, cmd)
 		}
