@@ -3,17 +3,49 @@ package core
 import (
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // Directory is the configured world: principals, groups and roles, and which
 // roles administer elevate itself. It is built from the config file and is
-// read-only once the service runs.
+// read-only once the service runs: a reload swaps in a new Directory.
 type Directory struct {
 	Principals map[string]*Principal
 	Groups     map[string]*Group
 	Roles      map[string]*Role
 	AdminRole  string // holders may manage assignments
 	ReaderRole string // holders may view who-has-access and the audit trail
+
+	// byPlatform indexes Principals by platform and platform user id, so
+	// that finding who sent a chat command does not scan every principal.
+	// It is built once, by the service taking the directory in (or by the
+	// first lookup of a directory used on its own).
+	indexOnce  sync.Once
+	byPlatform map[string]map[string]*Principal
+}
+
+// index builds the platform id index, once. Were two principals to
+// claim one platform id (the config refuses that), the one whose id
+// sorts first wins, as it would on every replica.
+func (d *Directory) index() {
+	d.indexOnce.Do(func() {
+		d.byPlatform = map[string]map[string]*Principal{}
+		for _, p := range d.Principals {
+			for platform, uid := range p.IDs {
+				if uid == "" {
+					continue
+				}
+				ids := d.byPlatform[platform]
+				if ids == nil {
+					ids = map[string]*Principal{}
+					d.byPlatform[platform] = ids
+				}
+				if q, ok := ids[uid]; !ok || p.ID < q.ID {
+					ids[uid] = p
+				}
+			}
+		}
+	})
 }
 
 // Principal returns the principal with id, or ENOTFOUND.
@@ -35,10 +67,9 @@ func (d *Directory) Role(name string) (*Role, error) {
 // PrincipalFor maps a platform user id to a principal, or returns ENOTFOUND
 // with a "not enrolled" message.
 func (d *Directory) PrincipalFor(platform, userID string) (*Principal, error) {
-	for _, p := range d.Principals {
-		if userID != "" && p.IDs[platform] == userID {
-			return p, nil
-		}
+	d.index()
+	if p, ok := d.byPlatform[platform][userID]; ok {
+		return p, nil
 	}
 	return nil, Errorf(ENOTFOUND, "You are not enrolled in elevate. Ask an admin to add your %s id (%s) to the config.", platform, userID)
 }

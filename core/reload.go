@@ -14,6 +14,7 @@ func (s *Service) SetDirectory(d *Directory) error {
 	if d == nil {
 		return errors.New("core: a directory is required")
 	}
+	d.index() // before it is in force: no command waits for the build
 	s.current.Store(d)
 	return nil
 }

@@ -103,6 +103,7 @@ func NewService(c Config) (*Service, error) {
 	}
 	s := &Service{store: c.Store, clock: c.Clock, events: c.Events, targets: c.Targets, otp: c.OTP, issuer: c.Issuer, observe: c.Observer,
 		handlers: map[JobKind]JobHandler{}, onErr: c.Errors}
+	c.Directory.index()
 	s.current.Store(c.Directory)
 	if s.observe == nil {
 		s.observe = noObserver{}
