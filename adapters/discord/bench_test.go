@@ -65,11 +65,24 @@ func BenchmarkSignedPing(b *testing.B) {
 }
 
 // BenchmarkSignedCommandAck is /elevate status through the adapter:
-// verification, de-duplication, identity, the bot and the answer.
+// verification, identity, the bot and the answer. status changes nothing,
+// so it is answered in the response itself, with no de-duplication key and
+// no inbox item (BenchmarkSignedActivationAck measures that path).
 func BenchmarkSignedCommandAck(b *testing.B) {
 	h := newHarness(b, options{mode: "http"})
 	serve(b, h.a.Handler(), signed(h, b.N, func(k int) []byte {
 		return discordtest.Command(h.where, fmt.Sprintf("b%d", k), alice, "status")
+	}))
+}
+
+// BenchmarkSignedActivationAck is /elevate request staging through the
+// adapter, each a new interaction: verification, de-duplication, the inbox
+// write, the work on the pool (the first activates, the rest are refused
+// as already active) and the answer once it is done.
+func BenchmarkSignedActivationAck(b *testing.B) {
+	h := newHarness(b, options{mode: "http"})
+	serve(b, h.a.Handler(), signed(h, b.N, func(k int) []byte {
+		return discordtest.Command(h.where, fmt.Sprintf("a%d", k), alice, "request", opt("role", "staging"))
 	}))
 }
 
