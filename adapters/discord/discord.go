@@ -69,7 +69,9 @@ type Config struct {
 	Clock    core.Clock // default core.SystemClock
 
 	// AckWithin is how long an interaction waits for its answer before it
-	// is deferred and finished with a follow-up (default 2 s).
+	// is deferred and finished with a follow-up (default 2 s). A command
+	// that changes nothing is never deferred: its answer is the response,
+	// bounded by bot.StoreWait and bot.AnswerWithin.
 	AckWithin time.Duration
 	// Workers bounds how many interactions run at once (default 16); Queue
 	// bounds how many more may wait (default 1024). Beyond that the user is

@@ -50,7 +50,7 @@ func (e *chatEnv) expectUnavailable(t *testing.T, phase, user string, texts ...s
 }
 
 // TestHungStoreIsAnsweredInTime: with Redis paused (SIGSTOP), every Slack
-// command into a running serve (and a Discord one) is answered with the store-unavailable
+// command into a running serve (and two Discord ones) is answered with the store-unavailable
 // message within 3 s; once Redis goes on (SIGCONT), nothing that was sent
 // meanwhile has happened, and the next command succeeds without a restart.
 // Redis is paused for about three answers (≈5 s) rather than the issue's
@@ -71,6 +71,15 @@ func TestHungStoreIsAnsweredInTime(t *testing.T) {
 	t.Logf("paused: discord request answered after %v", took.Round(time.Millisecond))
 	if !strings.Contains(got, unavailableText) || took > answerWithin {
 		t.Errorf("discord: request with Redis paused answered after %v:\n%s\nwant %q within %v", took, got, unavailableText, answerWithin)
+	}
+	// A Discord command that changes nothing is answered in its response,
+	// never deferred: with the store's unavailability, in time.
+	start = time.Now()
+	got = e.discordCommand(t, "i-hung-status", "1001", "status")
+	took = time.Since(start)
+	t.Logf("paused: discord status answered after %v", took.Round(time.Millisecond))
+	if !strings.Contains(got, `"type":4`) || !strings.Contains(got, unavailableText) || took > answerWithin {
+		t.Errorf("discord: status with Redis paused answered after %v:\n%s\nwant %q in the response within %v", took, got, unavailableText, answerWithin)
 	}
 	// The console answers after its scheduler's tick, whose store calls
 	// are bounded too: a tick's wait and the line's own.
