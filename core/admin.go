@@ -224,8 +224,10 @@ func (s *Service) endAssignment(ctx context.Context, j Job) error {
 
 // seedRead is how many assignments seeding reads in one round trip, and
 // seedWrite how many one seeding Change writes: few enough that the store's
-// atomic apply (one Redis script, which chains an audit event per
-// assignment in Lua) holds Redis for a few milliseconds at most.
+// atomic apply (one Redis script, about 14 µs per assignment with its
+// indexes and audit event) holds Redis well under a millisecond. (128 at a
+// time made the first start of 100 000 assignments no faster: the time is
+// in the writes themselves, not the round trips.)
 const (
 	seedRead  = 1024
 	seedWrite = 8
