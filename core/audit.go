@@ -62,8 +62,9 @@ func (e AuditEvent) ContentDigest() string {
 
 // ChainHash is the hex SHA-256 of the 72 bytes prev ‖ seq ‖ contentDigest:
 // the previous hash (32 bytes; zeros for the first event), the sequence
-// number (8 bytes, big-endian) and the content digest (32 bytes). Two
-// SHA-256 blocks, so that a store can chain cheaply inside the database.
+// number (8 bytes, big-endian) and the content digest (32 bytes): two
+// SHA-256 blocks, whatever the event's size, so that chaining is cheap for
+// whichever part of a store does it.
 func ChainHash(prev string, seq int64, contentDigest string) string {
 	var buf [72]byte
 	hex.Decode(buf[0:32], []byte(prev)) // "" (the first event) leaves zeros; a bad hash fails verification below

@@ -47,9 +47,9 @@
 //
 // # Audit chain
 //
-// Lua has no SHA-256, so Apply chains a Change's audit events in Go
-// (core.Chain) against the head it last saw, and the script refuses them if
-// the head has moved since; Apply then retries the whole Change against the
-// new head, a bounded number of times. Only the head check can cause a retry:
-// any other failed expectation is ECONFLICT at once.
+// Apply gives a Change's audit events their sequence numbers and appends
+// them, unchained, to {P}:auditpending; the sealer (seal.go) chains them in
+// Go (core.ChainHash) and moves them into {P}:audit in one script that
+// checks the head is still the one it chained from. Sealers of several
+// replicas may race: the loser re-reads, and nothing is chained twice.
 package redis
