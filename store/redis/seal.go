@@ -138,9 +138,13 @@ type sealer struct {
 // the events of a burst of Applies are sealed in one batch.
 const sealGather = 5 * time.Millisecond
 
-// sealRetry is how long the background sealer waits after a failed seal
-// (Redis unreachable) before it tries again.
-const sealRetry = time.Second
+// sealTimeout bounds one background seal (milliseconds when Redis is
+// well), and sealRetry is how long the sealer waits after a failed one
+// (Redis unreachable or paused) before it tries again.
+const (
+	sealTimeout = 2 * time.Second
+	sealRetry   = time.Second
+)
 
 func newSealer(run func(context.Context) (core.AuditHead, error)) *sealer {
 	return &sealer{wake: make(chan struct{}, 1), done: make(chan struct{}), run: run}
@@ -167,7 +171,7 @@ func (k *sealer) loop() {
 			return
 		case <-time.After(sealGather):
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), sealTimeout)
 		_, err := k.run(ctx)
 		cancel()
 		if err != nil {

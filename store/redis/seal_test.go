@@ -8,6 +8,8 @@ import (
 
 	"github.com/elevate-pim/elevate/core"
 	"github.com/elevate-pim/elevate/store/redis"
+	"github.com/elevate-pim/elevate/store/redis/redistest"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // TestSealersRaceWithoutLoss: three stores (three replicas, each with its
@@ -128,3 +130,64 @@ func TestSealContinuesAnExistingChain(t *testing.T) {
 }
 
 var _ core.AuditReader = (*redis.Store)(nil)
+
+// TestEventsOfADeadWriterAreSealed: a replica that appended events and died
+// before its sealer ran (its store closed at once) leaves them pending; the
+// next write of another replica seals them, in order, once.
+func TestEventsOfADeadWriterAreSealed(t *testing.T) {
+	stores, raw, prefix := newStores(t, 2)
+	mustApply(t, stores[0], core.Change{Audit: []core.AuditEvent{event("bob", "one"), event("bob", "two")}})
+	stores[0].Close() // within the sealer's gathering delay: it never seals
+	if n := raw.XLen(t.Context(), "{"+prefix+"}:auditpending").Val(); n != 2 {
+		t.Fatalf("%d events pending after the writer died, want 2", n)
+	}
+	mustApply(t, stores[1], core.Change{Audit: []core.AuditEvent{event("carol", "three")}})
+	deadline := time.Now().Add(10 * time.Second)
+	for raw.XLen(t.Context(), "{"+prefix+"}:audit").Val() != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the other replica's sealer did not seal the dead writer's events")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n, err := core.VerifyStoredAudit(t.Context(), stores[1])
+	if err != nil || n != 3 {
+		t.Fatalf("verify = %d, %v; want 3 events", n, err)
+	}
+}
+
+// TestSealAfterRedisWasPaused: an event appended just before Redis was
+// paused (SIGSTOP) for longer than a command may wait is not sealed while
+// it is; the background sealer's seal fails, and its retry seals the event
+// once Redis goes on, without anyone reading.
+func TestSealAfterRedisWasPaused(t *testing.T) {
+	srv := redistest.StartServer(t)
+	prefix := redistest.NewPrefix(t)
+	s, err := redis.Open(srv.URL(), "", redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	opt, err := goredis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvRaw := goredis.NewClient(opt)
+	t.Cleanup(func() { srvRaw.Close() })
+	if err := s.Apply(t.Context(), core.Change{Audit: []core.AuditEvent{event("alice", "one")}}); err != nil {
+		t.Fatal(err)
+	}
+	srv.Pause() // within the sealer's gathering delay: its seal meets a paused Redis
+	time.Sleep(2500 * time.Millisecond) // past the background seal's 2 s bound: that seal fails
+	srv.Resume()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		n, err := srvRaw.XLen(t.Context(), "{"+prefix+"}:audit").Result()
+		if err == nil && n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the event was not sealed after Redis went on: audit stream %d, %v", n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
