@@ -22,6 +22,9 @@ type Held struct {
 	req *Request
 	// refused says the job's grant was refused: the request is Failed now.
 	refused bool
+	// settle, when set, completes the job once its handler succeeded
+	// (a completer's add), in place of a store call of its own.
+	settle func(Job)
 }
 
 // JobHandler runs held jobs of a kind core does not run itself, such as an
@@ -139,6 +142,10 @@ func (s *Service) run(ctx context.Context, h *Held) error {
 		return fmt.Errorf("job %s: %w", j.ID(), err)
 	}
 	if h.done {
+		return nil
+	}
+	if h.settle != nil {
+		h.settle(h.Job())
 		return nil
 	}
 	return s.store.CompleteJob(ctx, h.Job())

@@ -10,8 +10,8 @@ import (
 // expireGroup: their requests are read in one round trip and their ends
 // committed in one Change, so that ten thousand windows ending in the same
 // second cost a few hundred store calls rather than tens of thousands. The
-// revokes that Change holds for this replica then run like any other
-// claimed job, concurrently, on the scheduler's workers.
+// revokes and notices that Change holds for this replica then run like any
+// other claimed job, concurrently, on the scheduler's workers.
 //
 // Exactly once holds as for a single expiry: the Change expects every
 // request's version, so if any of them changed meanwhile (extended,
@@ -25,7 +25,7 @@ const expireGroup = 64
 
 // expireTogether ends the windows of jobs, due expire jobs this replica
 // claimed. It returns the held jobs the committed Change scheduled for this
-// replica to run now (the revokes), the jobs that must run alone (their
+// replica to run now (the revokes and notices), the jobs that must run alone (their
 // request is gone, not active, or changed meanwhile), and the error that
 // left the whole group to its leases (the store failed).
 func (s *Service) expireTogether(ctx context.Context, jobs []Job) (held []*Held, alone []Job, err error) {
@@ -57,17 +57,13 @@ func (s *Service) expireTogether(ctx context.Context, jobs []Job) (held []*Held,
 	} else if err != nil {
 		return nil, nil, err
 	}
-	// The revokes go back to the scheduler's workers; the rest of what the
-	// Change holds (the holders' notices) follows as after any commit.
-	var rest []Job
+	// What the Change holds for this replica (the revokes, the holders'
+	// notices) goes back to the scheduler's workers.
 	for _, j := range all.Schedule {
-		if j.Kind == JobRevoke && !j.Lease.IsZero() {
+		if !j.Lease.IsZero() {
 			held = append(held, &Held{s: s, job: j, req: requestIn(all, j.Ref)})
-		} else {
-			rest = append(rest, j)
 		}
 	}
-	s.follow(ctx, Change{Requests: all.Requests, Schedule: rest})
 	return held, alone, nil
 }
 

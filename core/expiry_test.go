@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -62,9 +63,25 @@ func TestExpiryCompletesItsJobInItsChange(t *testing.T) {
 // the read and the write.
 type groupStore struct {
 	core.Store
-	mu      sync.Mutex
-	closing []int // windows closed by each Apply that closed any
-	stale   string
+	mu         sync.Mutex
+	closing    []int // windows closed by each Apply that closed any
+	stale      string
+	completing int // CompleteJobs calls
+	completed  int // CompleteJob calls
+}
+
+func (s *groupStore) CompleteJob(ctx context.Context, j core.Job) error {
+	s.mu.Lock()
+	s.completed++
+	s.mu.Unlock()
+	return s.Store.CompleteJob(ctx, j)
+}
+
+func (s *groupStore) CompleteJobs(ctx context.Context, jobs []core.Job) error {
+	s.mu.Lock()
+	s.completing++
+	s.mu.Unlock()
+	return s.Store.CompleteJobs(ctx, jobs)
 }
 
 func (s *groupStore) Apply(ctx context.Context, c core.Change) error {
@@ -223,5 +240,36 @@ func TestTargetCallsAreBounded(t *testing.T) {
 	}
 	if len(g.revokes) != len(ids) {
 		t.Fatalf("%d revokes for %d windows", len(g.revokes), len(ids))
+	}
+}
+
+// TestRunJobsAreCompletedInBatches: the jobs the scheduler runs when 200
+// windows end together (their revokes and notices, and the warnings that
+// came due with them) are completed by a few store calls, not one each;
+// and none is left scheduled.
+func TestRunJobsAreCompletedInBatches(t *testing.T) {
+	const n = 200
+	clock := clocktest.New(t0)
+	st := &groupStore{Store: memory.New(memory.WithClock(clock))}
+	ft := &fakeTarget{}
+	h, ids := windowsEndingTogether(t, clock, st, ft, n)
+	st.mu.Lock()
+	st.completing, st.completed = 0, 0 // the activations' own
+	st.mu.Unlock()
+	h.advance(t, time.Hour+time.Second)
+	if len(ft.revokes) != n {
+		t.Fatalf("%d revokes for %d windows", len(ft.revokes), n)
+	}
+	jobs, err := st.Jobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Kind == core.JobRevoke || j.Kind == core.JobNotify || (j.Kind != core.JobPurge && slices.Contains(ids, j.Ref)) {
+			t.Errorf("job %s still scheduled after it ran", j.ID())
+		}
+	}
+	if st.completed > 10 || st.completing == 0 || st.completing > 40 {
+		t.Errorf("%d CompleteJob and %d CompleteJobs calls for %d windows' jobs; want a few CompleteJobs", st.completed, st.completing, n)
 	}
 }

@@ -21,8 +21,9 @@ const (
 // RunDue claims and runs every job due now, and returns how many ran. Jobs
 // of a batch run concurrently (jobWorkers at a time), so that thousands of
 // windows ending in the same second are revoked within it; their expiries
-// are committed in groups (expireTogether). A job whose handler fails is
-// left claimed: its lease brings it back later.
+// are committed in groups (expireTogether), and the jobs that ran are
+// completed in batches (completer). A job whose handler fails is left
+// claimed: its lease brings it back later.
 func (s *Service) RunDue(ctx context.Context) (int, error) { return s.runDue(ctx, ctx) }
 
 // runDue is RunDue claiming batches until stop ends, and running the jobs
@@ -34,14 +35,19 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 		n    int
 		errs []error
 	)
-	ran := func(kind JobKind, lag time.Duration, err error) {
-		s.observe.JobRan(kind, lag, err)
+	fail := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	ran := func(kind JobKind, lag time.Duration, err error) {
+		s.observe.JobRan(kind, lag, err)
 		if err != nil {
-			errs = append(errs, err)
+			fail(err)
 			return
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		n++
 	}
 	for {
@@ -51,6 +57,7 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 		}
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, jobWorkers)
+		done := s.newCompleter(ctx, fail)
 		// spawn runs f on a worker; it never blocks its caller, so work
 		// may spawn work.
 		spawn := func(f func()) {
@@ -62,6 +69,7 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 			}()
 		}
 		runOne := func(h *Held) {
+			h.settle = done.add
 			spawn(func() {
 				lag := s.clock.Now().Sub(h.job.Due)
 				ran(h.job.Kind, lag, s.run(ctx, h))
@@ -91,6 +99,7 @@ func (s *Service) runDue(stop, work context.Context) (int, error) {
 			runOne(&Held{s: s, job: j})
 		}
 		wg.Wait()
+		done.close()
 		if len(jobs) < jobBatch || stop.Err() != nil {
 			return n, errors.Join(errs...)
 		}

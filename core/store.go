@@ -74,6 +74,9 @@ type Store interface {
 	// CompleteJob removes a claimed job, unless it was rescheduled or
 	// re-claimed since (its lease no longer matches), in which case it does nothing.
 	CompleteJob(ctx context.Context, j Job) error
+	// CompleteJobs is CompleteJob for many jobs, in one round trip: each
+	// still claimed under its lease is removed, the others are left alone.
+	CompleteJobs(ctx context.Context, jobs []Job) error
 	// RenewJob extends the lease of a job the caller still holds (its stored
 	// lease equals j.Lease) until until, and stores j's Attempt and Payload
 	// with it: a heartbeat and a checkpoint in one. It returns the job with

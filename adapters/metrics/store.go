@@ -107,6 +107,11 @@ func (s *store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	return timed(s, "claim_jobs", func() ([]core.Job, error) { return s.Store.ClaimJobs(ctx, now, lease, limit) })
 }
 
+func (s *store) CompleteJobs(ctx context.Context, jobs []core.Job) error {
+	_, err := timed(s, "complete_jobs", func() (none, error) { return none{}, s.Store.CompleteJobs(ctx, jobs) })
+	return err
+}
+
 func (s *store) CompleteJob(ctx context.Context, j core.Job) error {
 	_, err := timed(s, "complete_job", func() (none, error) { return none{}, s.Store.CompleteJob(ctx, j) })
 	return err

@@ -62,13 +62,20 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 // at millisecond precision, the precision a Redis score keeps. A job that was
 // rescheduled, re-claimed or removed since is left alone, without error.
 func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
+	return s.CompleteJobs(ctx, []core.Job{j})
+}
+
+// CompleteJobs is CompleteJob for many jobs at once.
+func (s *Store) CompleteJobs(ctx context.Context, jobs []core.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.holds(j) {
-		delete(s.jobs, j.ID())
+	for _, j := range jobs {
+		if s.holds(j) {
+			delete(s.jobs, j.ID())
+		}
 	}
 	return nil
 }

@@ -83,16 +83,21 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	return out, nil
 }
 
-// completeScript removes job ARGV[1] if it is claimed with lease end
-// ARGV[2] (unix ms). A job scored at its due time is not claimed, whatever
-// the lease asked about. KEYS: the schedule, the job data hash.
+// completeScript removes each job ARGV[2i-1] that is claimed with lease
+// end ARGV[2i] (unix ms), and leaves the others. A job scored at its due
+// time is not claimed, whatever the lease asked about. KEYS: the schedule,
+// the job data hash.
 var completeScript = goredis.NewScript(`
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
-local raw = redis.call('HGET', KEYS[2], ARGV[1])
-if raw and tonumber(cjson.decode(raw).m) == tonumber(score) then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
+for i = 1, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    local raw = redis.call('HGET', KEYS[2], ARGV[i])
+    if not (raw and tonumber(cjson.decode(raw).m) == tonumber(score)) then
+      redis.call('ZREM', KEYS[1], ARGV[i])
+      redis.call('HDEL', KEYS[2], ARGV[i])
+    end
+  end
+end
 return 1
 `)
 
@@ -100,12 +105,23 @@ return 1
 // millisecond precision. A job that was rescheduled, re-claimed or removed
 // since is left alone, without error.
 func (s *Store) CompleteJob(ctx context.Context, j core.Job) error {
+	return s.CompleteJobs(ctx, []core.Job{j})
+}
+
+// CompleteJobs is CompleteJob for many jobs, in one script.
+func (s *Store) CompleteJobs(ctx context.Context, jobs []core.Job) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
-	keys := []string{s.keys.jobs(), s.keys.jobData()}
-	if err := completeScript.Run(ctx, s.client, keys, j.ID(), j.Lease.UnixMilli()).Err(); err != nil {
-		return fmt.Errorf("redis complete job %s: %w", j.ID(), err)
+	if len(jobs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2*len(jobs))
+	for _, j := range jobs {
+		args = append(args, j.ID(), j.Lease.UnixMilli())
+	}
+	if err := completeScript.Run(ctx, s.client, []string{s.keys.jobs(), s.keys.jobData()}, args...).Err(); err != nil {
+		return fmt.Errorf("redis complete %d jobs: %w", len(jobs), err)
 	}
 	return nil
 }

@@ -176,7 +176,7 @@ func TestSealAfterRedisWasPaused(t *testing.T) {
 	if err := s.Apply(t.Context(), core.Change{Audit: []core.AuditEvent{event("alice", "one")}}); err != nil {
 		t.Fatal(err)
 	}
-	srv.Pause() // within the sealer's gathering delay: its seal meets a paused Redis
+	srv.Pause()                         // within the sealer's gathering delay: its seal meets a paused Redis
 	time.Sleep(2500 * time.Millisecond) // past the background seal's 2 s bound: that seal fails
 	srv.Resume()
 	deadline := time.Now().Add(15 * time.Second)

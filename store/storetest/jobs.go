@@ -248,3 +248,34 @@ func testConcurrentClaims(t *testing.T, s core.Store) {
 		t.Errorf("%d jobs left after every claim completed", len(left))
 	}
 }
+
+// testCompleteJobs checks the batch completion: each job still claimed
+// under its lease is removed; one claimed anew since, or not claimed, is
+// left as it is.
+func testCompleteJobs(t *testing.T, s core.Store) {
+	now := time.Now()
+	var jobs []core.Job
+	for _, ref := range []string{"r-1", "r-2", "r-3"} {
+		jobs = append(jobs, core.Job{Kind: core.JobExpire, Ref: ref, Due: now.Add(-time.Minute)})
+	}
+	mustApply(t, s, core.Change{Schedule: jobs})
+	claimed, err := s.ClaimJobs(t.Context(), now, time.Minute, 10)
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("ClaimJobs = %d jobs, %v", len(claimed), err)
+	}
+	stale := claimed[1]
+	stale.Lease = stale.Lease.Add(-time.Second) // as if its lease had been lost and taken anew
+	if err := s.CompleteJobs(t.Context(), []core.Job{claimed[0], stale, claimed[2]}); err != nil {
+		t.Fatal(err)
+	}
+	left, err := s.Jobs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0].ID() != claimed[1].ID() {
+		t.Fatalf("after CompleteJobs: %+v; want only %s left", left, claimed[1].ID())
+	}
+	if err := s.CompleteJobs(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+}

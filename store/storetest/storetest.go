@@ -21,6 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 	}{
 		{"RequestCompareAndSet", testRequestCompareAndSet},
 		{"RequestsByID", testRequestsByID},
+		{"CompleteJobs", testCompleteJobs},
 		{"OpenRequests", testOpenRequests},
 		{"ReturnedValuesAreCopies", testReturnedValuesAreCopies},
 		{"Slots", testSlots},
