@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// A completer completes the jobs the scheduler ran in batches, one Change
-// for many, instead of one store call each: ten thousand windows ending in
+// A completer completes the jobs the scheduler ran in batches, one
+// CompleteJobs call for many, instead of one store call each: ten thousand windows ending in
 // the same second are ten thousand revokes and as many notices, whose
 // completions would otherwise be twenty thousand round trips. A finished
 // job waits at most completeEvery for its batch, far inside the lease it
@@ -14,7 +14,7 @@ import (
 // over meanwhile.
 
 const (
-	completeBatch = 256                   // jobs one completing Change carries at most
+	completeBatch = 256                   // jobs one CompleteJobs call carries at most
 	completeEvery = 10 * time.Millisecond // how long a finished job waits for its batch at most
 )
 

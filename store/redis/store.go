@@ -91,20 +91,14 @@ func (s *Store) Close() error {
 
 // Request returns the request with the given id, or ENOTFOUND.
 func (s *Store) Request(ctx context.Context, id string) (*core.Request, error) {
-	if err := live(ctx); err != nil {
+	reqs, err := s.Requests(ctx, []string{id})
+	if err != nil {
 		return nil, err
 	}
-	raw, err := s.client.Get(ctx, s.keys.request(id)).Bytes()
-	if errors.Is(err, goredis.Nil) {
+	if reqs[0] == nil {
 		return nil, core.Errorf(core.ENOTFOUND, "No request %q.", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("redis request %s: %w", id, err)
 	}
-	var r core.Request
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("redis request %s: decode: %w", id, err)
-	}
-	return &r, nil
+	return reqs[0], nil
 }
 
 // Requests returns the requests with the given ids in one MGET, nil for
