@@ -1,6 +1,11 @@
 package bot
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/elevate-pim/elevate/core"
+)
 
 // StoreWait is how long the store calls made for one chat command or click
 // may wait in all (core.WithStoreWait). Chat adapters set it on the work
@@ -12,3 +17,11 @@ const StoreWait = 1500 * time.Millisecond
 // acknowledgement (ReadOnly), inside the platforms' 3 s: its store calls
 // wait at most StoreWait in all, and the rest is rendering.
 const AnswerWithin = 2500 * time.Millisecond
+
+// Answer runs a ReadOnly command for its acknowledgement: within
+// AnswerWithin, its store calls within StoreWait in all.
+func (b *Bot) Answer(c core.Caller, cmd Command) (Message, error) {
+	ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), StoreWait), AnswerWithin)
+	defer cancel()
+	return b.Run(ctx, c, cmd)
+}

@@ -1,8 +1,6 @@
 package discord
 
 import (
-	"context"
-
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/elevate-pim/elevate/bot"
@@ -42,9 +40,7 @@ func (a *Adapter) answerNow(i *discordgo.Interaction) (resp *discordgo.Interacti
 			if !bot.ReadOnly(cmd.Verb) {
 				return nil, false
 			}
-			ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), bot.AnswerWithin)
-			defer cancel()
-			m, err = a.bot.Run(ctx, core.Caller{Principal: p.ID, Source: core.PlatformDiscord}, cmd)
+			m, err = a.bot.Answer(core.Caller{Principal: p.ID, Source: core.PlatformDiscord}, cmd)
 		}
 	}
 	if err != nil {

@@ -1,8 +1,6 @@
 package slack
 
 import (
-	"context"
-
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/elevate-pim/elevate/bot"
@@ -37,9 +35,7 @@ func (a *Adapter) answerNow(slackUser, text string) (answer []byte, ok bool) {
 			if !bot.ReadOnly(cmd.Verb) {
 				return nil, false
 			}
-			ctx, cancel := context.WithTimeout(core.WithStoreWait(context.Background(), bot.StoreWait), bot.AnswerWithin)
-			defer cancel()
-			m, err = a.bot.Run(ctx, core.Caller{Principal: p.ID, Source: Platform}, cmd)
+			m, err = a.bot.Answer(core.Caller{Principal: p.ID, Source: Platform}, cmd)
 		}
 	}
 	if err != nil {
